@@ -1,0 +1,18 @@
+/**
+ * Jest transpiles with SWC and does not type-check: `npm run typecheck` (tsc --noEmit)
+ * is its own step of `npm test`, so each test file loads in milliseconds.
+ */
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.ts$": [
+      "@swc/jest",
+      { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } },
+    ],
+  },
+  // Offline plans run the whole program; the default 5 s is tight on a busy 2-core machine.
+  testTimeout: 30000,
+};

@@ -1,0 +1,238 @@
+/**
+ * The stack's configuration (namespace `defimon`): read once, validated against the
+ * limits GCP itself enforces, and resolved against the chosen preset.
+ *
+ * Every check lives in the zod schema below, so a bad value stops the program before
+ * any resource is declared, with one line per problem naming the key, the value and
+ * what is allowed.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { parseDuration } from "./durations";
+import { EventStreamSettings, PresetName, presetNames, presets } from "./presets";
+
+export const configNamespace = "defimon";
+
+// ---------------------------------------------------------------------------
+// Building blocks. Each carries the one sentence a user sees when it fails.
+
+function integer(min: number, max: number, unit = ""): z.ZodNumber {
+  const allowed = `an integer from ${min} to ${max}${unit ? ` ${unit}` : ""}`;
+  return z.number({ error: allowed }).int({ error: allowed }).min(min, { error: allowed }).max(max, { error: allowed });
+}
+
+/** A duration (see durations.ts) between `min` and `max` seconds, parsed to seconds. */
+function duration(min: number, max: number, range: string) {
+  const allowed = `a duration from ${range} (seconds, or a whole number with s, m, h or d)`;
+  return z.union([z.number(), z.string()], { error: allowed }).transform((value, ctx) => {
+    const seconds = parseDuration(value);
+    if (seconds === undefined || seconds < min || seconds > max) {
+      ctx.addIssue({ code: "custom", message: allowed });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+}
+
+function pattern(regex: RegExp, allowed: string) {
+  return z.string({ error: allowed }).regex(regex, { error: allowed });
+}
+
+/** Pub/Sub topic and subscription IDs: 3-255 characters, a letter first, not "goog..."; 12 are kept for the "-dead-letter" suffix. */
+const pubsubName = pattern(
+  /^(?!goog)[A-Za-z][A-Za-z0-9\-_.~+%]{2,242}$/,
+  "3 to 243 characters (room for the -dead-letter suffix): letters, digits and - _ . ~ + %, starting with a letter and not with 'goog'",
+);
+
+/** Cloud KMS key ring and crypto key IDs. */
+const kmsName = pattern(/^[A-Za-z0-9_-]{1,63}$/, "1 to 63 characters: letters, digits, - and _");
+
+/** GCP label keys and values (https://cloud.google.com/resource-manager/docs/labels-overview). */
+const labelKey = pattern(/^[a-z][a-z0-9_-]{0,62}$/, "label keys are 1 to 63 lowercase letters, digits, - and _, starting with a letter");
+const labelValue = pattern(/^[a-z0-9_-]{0,63}$/, "label values are 0 to 63 lowercase letters, digits, - and _");
+
+/** `global`, a multi-region (us, europe, asia, nam4, ...) or a region (europe-west1). */
+const kmsLocation = pattern(
+  /^(global|[a-z]+[0-9]*|[a-z]+-[a-z]+[0-9]+)$/,
+  "global, a multi-region such as us or europe, or a region such as europe-west1",
+);
+
+// ---------------------------------------------------------------------------
+// The keys. Defaults are applied here and nowhere else.
+
+const pubsubFields = z.strictObject({
+    /** The main topic the services publish to. */
+    topic: pubsubName.default("defimon-events"),
+    /** The pull subscription the consumers read. */
+    subscription: pubsubName.default("defimon-events-sub"),
+    /** Seconds a subscriber has to ack before redelivery; Pub/Sub allows 10 to 600. */
+    ackDeadlineSeconds: integer(10, 600, "seconds").default(600),
+    /** How long unacked messages are kept; Pub/Sub allows 10 minutes to 7 days on a subscription. */
+    messageRetentionDuration: duration(600, 7 * 86400, "10m to 7d").default(7 * 86400),
+    /** Retry policy backoff bounds; Pub/Sub allows 0 to 600 s each, minimum no larger than maximum. */
+    minimumBackoff: duration(0, 600, "0s to 600s").default(1),
+    maximumBackoff: duration(0, 600, "0s to 600s").default(600),
+    /** Deliveries before a message is dead-lettered; Pub/Sub allows 5 to 100. */
+    maxDeliveryAttempts: integer(5, 100, "attempts").default(5),
+});
+
+const pubsubSchema = pubsubFields.superRefine((pubsub, ctx) => {
+    if (pubsub.minimumBackoff > pubsub.maximumBackoff) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["minimumBackoff"],
+        message: `must not be longer than maximumBackoff (${pubsub.maximumBackoff}s)`,
+      });
+    }
+    if (pubsub.topic === pubsub.subscription) {
+      ctx.addIssue({ code: "custom", path: ["subscription"], message: "must differ from the topic name" });
+    }
+  });
+
+const eventStreamSchema = z.strictObject({
+  maxMessages: integer(1, 100_000, "messages").optional(),
+  batchSize: integer(1, 1000, "messages (Pub/Sub takes at most 1000 per publish request)").optional(),
+  maxConcurrentPublishers: integer(1, 100, "publishers").optional(),
+  flushIntervalSeconds: integer(1, 600, "seconds").optional(),
+  errorRetryAttempts: integer(0, 100, "attempts").optional(),
+  errorRetryDelaySeconds: integer(0, 3600, "seconds").optional(),
+});
+
+const kmsSchema = z.strictObject({
+  location: kmsLocation.default("global"),
+  keyRing: kmsName.default("defimon"),
+  cryptoKey: kmsName.default("pubsub-key"),
+  /** Automatic rotation; Cloud KMS allows at least 1 day, this stack at most 90 days. */
+  rotationPeriod: duration(86400, 90 * 86400, "1d to 90d").default(90 * 86400),
+});
+
+const serviceAccountSchema = z.strictObject({
+  /** The account ID (the part before @): 6 to 30 characters, as IAM requires. */
+  accountId: pattern(
+    /^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/,
+    "6 to 30 lowercase letters, digits and -, starting with a letter and not ending with -",
+  ).default("defimon-service"),
+  /** Whether to create the JSON key the guide calls key.json (for services outside GCP). */
+  createKey: z.boolean({ error: "true or false" }).default(true),
+  /** Any new value creates a new key and then deletes the old one. */
+  keyRotation: pattern(/^[A-Za-z0-9._-]{1,63}$/, "1 to 63 letters, digits, . _ and -").default("initial"),
+});
+
+export const stackConfigSchema = z
+  .strictObject({
+    preset: z.enum(presetNames, { error: `one of ${presetNames.join(", ")}` }),
+    protect: z.boolean({ error: "true or false" }).default(false),
+    labels: z
+      .record(labelKey, labelValue)
+      .refine((labels) => Object.keys(labels).length <= 60, { error: "at most 60 labels (GCP allows 64, the stack adds its own)" })
+      .default({ team: "defimon" }),
+    pubsub: pubsubSchema.default(() => pubsubSchema.parse({})),
+    eventStream: eventStreamSchema.default({}),
+    kms: kmsSchema.default(() => kmsSchema.parse({})),
+    serviceAccount: serviceAccountSchema.default(() => serviceAccountSchema.parse({})),
+  })
+  .transform((config) => ({
+    ...config,
+    /** The preset's figures with the stack's overrides on top. */
+    eventStream: { ...presets[config.preset].eventStream, ...config.eventStream } as EventStreamSettings,
+  }));
+
+export type StackConfig = z.output<typeof stackConfigSchema>;
+export type PubsubConfig = StackConfig["pubsub"];
+export type KmsConfig = StackConfig["kms"];
+export type ServiceAccountConfig = StackConfig["serviceAccount"];
+export type { PresetName };
+
+/** The keys this program reads; anything else under `defimon:` is a mistake. */
+export const configKeys = Object.keys(stackConfigSchema.in.shape);
+
+/** Known keys per object-valued key, for the "unknown key" message. */
+const sectionKeys: Record<string, string[]> = {
+  pubsub: Object.keys(pubsubFields.shape),
+  eventStream: Object.keys(eventStreamSchema.shape),
+  kms: Object.keys(kmsSchema.shape),
+  serviceAccount: Object.keys(serviceAccountSchema.shape),
+};
+
+// ---------------------------------------------------------------------------
+// Reading and reporting.
+
+/** Thrown for bad configuration: one line per problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * The `defimon:` keys of a Pulumi config map as values: the engine hands objects,
+ * numbers and booleans over as JSON text, plain strings as they are.
+ */
+export function namespaceValues(all: Record<string, string>, namespace = configNamespace): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [fullKey, text] of Object.entries(all)) {
+    const [ns, key] = fullKey.split(/:(.*)/s);
+    if (ns !== namespace || key === undefined) continue;
+    try {
+      values[key] = JSON.parse(text);
+    } catch {
+      values[key] = text;
+    }
+  }
+  return values;
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as any)[key] : undefined), root);
+}
+
+function describeValue(value: unknown): string {
+  return value === undefined ? "(not set)" : JSON.stringify(value);
+}
+
+/** `defimon:pubsub.ackDeadlineSeconds`, `defimon:labels["Team"]`. */
+function keyName(path: PropertyKey[]): string {
+  return path.reduce<string>((name, part, index) => {
+    if (index === 0) return `${configNamespace}:${String(part)}`;
+    return typeof part === "number" ? `${name}[${part}]` : /^[A-Za-z_][\w-]*$/.test(String(part)) ? `${name}.${String(part)}` : `${name}[${JSON.stringify(part)}]`;
+  }, "");
+}
+
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
+  if (issue.code === "unrecognized_keys") {
+    const known = issue.path.length === 0 ? configKeys : (sectionKeys[String(issue.path[0])] ?? []);
+    return issue.keys.map((key) => {
+      const path = [...issue.path, key];
+      const allowed = known.length ? `; known keys: ${known.join(", ")}` : "";
+      return `${keyName(path)} = ${describeValue(valueAt(input, path))}: unknown key${allowed}`;
+    });
+  }
+  if (issue.code === "invalid_key") {
+    // The path ends with the offending key itself.
+    const key = issue.path[issue.path.length - 1];
+    return [`${keyName(issue.path.slice(0, -1))} has key ${describeValue(key)}: ${issue.issues[0]?.message ?? issue.message}`];
+  }
+  return [`${keyName(issue.path)} = ${describeValue(valueAt(input, issue.path))}: ${issue.message}`];
+}
+
+/** Validates raw `defimon:` values; throws ConfigError listing every problem. */
+export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+  const result = stackConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lines = result.error.issues.flatMap((issue) => describeIssue(issue, raw));
+  throw new ConfigError([...new Set(lines)]);
+}
+
+/**
+ * The program's single entry to configuration. Bad input stops the program with
+ * Pulumi's RunError, which prints the message alone, without a stack trace.
+ */
+export function loadStackConfig(): StackConfig {
+  try {
+    return parseStackConfig(namespaceValues(pulumi.runtime.allConfig()));
+  } catch (error) {
+    if (error instanceof ConfigError) throw new pulumi.RunError(`invalid stack configuration:\n${error.message}`);
+    throw error;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * How the offline plan shows itself: a tree for people, one JSON document for policy
+ * tools, and the files the stack renders, written out for review.
+ */
+import { Plan } from "./run";
+import { PlannedResource } from "./recorder";
+
+/** Inputs not worth a line in the tree: they repeat on every resource. */
+const quietInputs = new Set(["labels"]);
+
+function inline(value: unknown): string {
+  if (typeof value === "string") {
+    const lines = value.split("\n").length;
+    return lines > 1 ? `<text, ${lines} lines>` : value;
+  }
+  return JSON.stringify(value);
+}
+
+function shortUrn(urn: string): string {
+  return urn.split("::").pop() ?? urn;
+}
+
+function describe(resource: PlannedResource): string {
+  const details = Object.entries(resource.inputs)
+    .filter(([key]) => !quietInputs.has(key))
+    .map(([key, value]) => `${key}=${inline(value)}`);
+  if (resource.protect) details.push("[protected]");
+  if (resource.dependsOn.length) details.push(`dependsOn=${resource.dependsOn.map(shortUrn).join(",")}`);
+  return `${resource.type} ${resource.name}${details.length ? `  ${details.join("  ")}` : ""}`;
+}
+
+export function formatTree(plan: Plan): string {
+  const children = new Map<string | undefined, PlannedResource[]>();
+  for (const resource of plan.resources) {
+    const siblings = children.get(resource.parent) ?? [];
+    siblings.push(resource);
+    children.set(resource.parent, siblings);
+  }
+  const lines: string[] = [];
+  const walk = (parent: string | undefined, prefix: string) => {
+    const list = children.get(parent) ?? [];
+    list.forEach((resource, index) => {
+      const last = index === list.length - 1;
+      const branch = parent === undefined ? "" : last ? "└─ " : "├─ ";
+      lines.push(`${prefix}${branch}${describe(resource)}`);
+      walk(resource.urn, parent === undefined ? prefix : prefix + (last ? "   " : "│  "));
+    });
+  };
+  walk(undefined, "");
+
+  const custom = plan.resources.filter((resource) => resource.custom).length;
+  lines.push("", `${custom} cloud resources in ${plan.resources.length - custom} components, stack ${plan.project}/${plan.stack}.`, "", "Outputs:");
+  for (const [key, value] of Object.entries(plan.outputs)) lines.push(`  ${key}: ${inline(value)}`);
+  return lines.join("\n");
+}
+
+export function formatJson(plan: Plan): string {
+  return JSON.stringify(plan, null, 2);
+}
+
+/** Files the stack renders, by path relative to the --out folder. */
+export function renderedFiles(plan: Plan): Record<string, string> {
+  const files: Record<string, string> = {};
+  if (typeof plan.outputs.eventStreamEnv === "string") files[".env"] = plan.outputs.eventStreamEnv;
+  return files;
+}

@@ -1,0 +1,82 @@
+/**
+ * The offline plan: runs the real program for one stack file under the Pulumi runtime's
+ * mocks (no cloud account, no Pulumi CLI) and returns what it would register.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { defaultMockProject, GcpMocks } from "./mocks";
+import { PlannedResource, RecordingMonitor } from "./recorder";
+import { readStackConfigFiles } from "./stackFiles";
+
+export interface Plan {
+  stack: string;
+  project: string;
+  resources: PlannedResource[];
+  /** Stack outputs; secrets are "[secret]". */
+  outputs: Record<string, unknown>;
+}
+
+export interface PlanOptions {
+  stack: string;
+  /** Folder with Pulumi.yaml; default: this repository. */
+  projectDir?: string;
+  /** Loads (runs) the program; default: a fresh require of the project's index.ts. */
+  load?: () => unknown;
+}
+
+export const projectRoot = path.resolve(__dirname, "..", "..");
+
+/** Requires index.ts anew, so that one process can plan several stacks. */
+function freshRequire(projectDir: string): unknown {
+  for (const file of Object.keys(require.cache)) {
+    if (file.startsWith(projectDir + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[file];
+  }
+  return require(path.join(projectDir, "index.ts"));
+}
+
+export interface ProgramRun {
+  project: string;
+  stack: string;
+  /** The engine's config map (`namespace:key` to text) and which keys are secret. */
+  config: Record<string, string>;
+  secretKeys?: string[];
+  /** Runs the program: requires index.ts, or declares components directly (tests). */
+  program: () => unknown;
+}
+
+/** Runs a program under GCP-shaped mocks and records everything it registers. */
+export async function runProgram(run: ProgramRun): Promise<Plan> {
+  pulumi.runtime.setAllConfig(run.config, run.secretKeys ?? []);
+  const mocks = new GcpMocks({
+    ...defaultMockProject,
+    projectId: run.config["gcp:project"] ?? defaultMockProject.projectId,
+    region: run.config["gcp:region"] ?? defaultMockProject.region,
+    zone: run.config["gcp:zone"] ?? defaultMockProject.zone,
+  });
+  // setMocks turns on the features the engine would announce; then the recording
+  // monitor takes the plain mock monitor's place.
+  await pulumi.runtime.setMocks(mocks, run.project, run.stack, false);
+  const monitor = new RecordingMonitor(mocks);
+  pulumi.runtime.setMockOptions(monitor, run.project, run.stack, false);
+
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => run.program());
+  } finally {
+    await pulumi.runtime.disconnect();
+  }
+
+  const stackResource = monitor.planned.find((resource) => resource.type === "pulumi:pulumi:Stack");
+  return {
+    stack: run.stack,
+    project: run.project,
+    resources: monitor.planned,
+    outputs: (stackResource && monitor.registeredOutputs.get(stackResource.urn)) ?? {},
+  };
+}
+
+/** Plans one stack file of the project. */
+export async function runPlan(options: PlanOptions): Promise<Plan> {
+  const projectDir = options.projectDir ?? projectRoot;
+  const files = readStackConfigFiles(projectDir, options.stack);
+  return runProgram({ ...files, program: options.load ?? (() => freshRequire(projectDir)) });
+}
