@@ -69,20 +69,14 @@ const services = new ServiceAccount(
   afterApis,
 );
 
-export const topicName = eventBus.topic.name;
-export const topicId = eventBus.topic.id;
-export const subscriptionName = eventBus.subscription.name;
-export const subscriptionId = eventBus.subscription.id;
-export const deadLetterTopicName = eventBus.deadLetterTopic.name;
-export const deadLetterTopicId = eventBus.deadLetterTopic.id;
-export const deadLetterSubscriptionName = eventBus.deadLetterSubscription.name;
-export const deadLetterSubscriptionId = eventBus.deadLetterSubscription.id;
-export const cryptoKeyId = encryption.cryptoKey.id;
-export const serviceAccountEmail = services.account.email;
-/** Base64 of the JSON key file; `pulumi stack output serviceAccountKey --show-secrets | base64 -d > key.json`. */
-export const serviceAccountKey = services.keyJson;
+const topicName = eventBus.topic.name;
+const subscriptionName = eventBus.subscription.name;
+const deadLetterTopicName = eventBus.deadLetterTopic.name;
+const deadLetterSubscriptionName = eventBus.deadLetterSubscription.name;
+const cryptoKeyId = encryption.cryptoKey.id;
+
 /** The `.env` the services read (no credentials in it). */
-export const eventStreamEnv = pulumi
+const eventStreamEnv = pulumi
   .all([project.projectId, topicName, subscriptionName, deadLetterTopicName, deadLetterSubscriptionName, cryptoKeyId])
   .apply(([projectId, topic, subscription, deadLetterTopic, deadLetterSubscription, kmsKeyName]) =>
     renderEventStreamEnv(
@@ -103,3 +97,21 @@ export const eventStreamEnv = pulumi
       stack,
     ),
   );
+
+// The stack outputs. The key is only there when config creates one.
+export = {
+  topicName,
+  topicId: eventBus.topic.id,
+  subscriptionName,
+  subscriptionId: eventBus.subscription.id,
+  deadLetterTopicName,
+  deadLetterTopicId: eventBus.deadLetterTopic.id,
+  deadLetterSubscriptionName,
+  deadLetterSubscriptionId: eventBus.deadLetterSubscription.id,
+  cryptoKeyId,
+  serviceAccountEmail: services.account.email,
+  eventStreamEnv,
+  // Base64 of the JSON key file, a secret:
+  //   pulumi stack output serviceAccountKey --show-secrets | base64 -d > key.json
+  ...(services.keyJson ? { serviceAccountKey: services.keyJson } : {}),
+};

@@ -13,6 +13,7 @@ module.exports = {
       { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } },
     ],
   },
+  reporters: ["default", "<rootDir>/test/reporters/summaryLine.js"],
   // Offline plans run the whole program; the default 5 s is tight on a busy 2-core machine.
   testTimeout: 30000,
 };

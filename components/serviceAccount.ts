@@ -65,10 +65,10 @@ export class ServiceAccount extends pulumi.ComponentResource {
       this.key = new gcp.serviceaccount.Key(
         `${name}-key`,
         { serviceAccountId: this.account.name, keepers: { rotation: args.keyRotation } },
-        // The provider marks privateKey secret in the engine; say so here too, so that no
-        // code path (mocks, the offline plan) ever sees it in clear.
-        { parent: this, additionalSecretOutputs: ["privateKey"] },
+        { parent: this },
       );
+      // The provider asks the engine to keep privateKey secret; wrapping it here as well
+      // keeps it secret wherever no engine is involved (the offline plan, tests).
       this.keyJson = pulumi.secret(this.key.privateKey);
     }
 

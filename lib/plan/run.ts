@@ -16,6 +16,18 @@ export interface Plan {
   outputs: Record<string, unknown>;
 }
 
+/** The program failed; the message is the program's own (for bad config, one line per problem). */
+export class ProgramError extends Error {
+  constructor(
+    readonly cause: unknown,
+    /** What the program had declared before it failed. */
+    readonly registered: PlannedResource[],
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "ProgramError";
+  }
+}
+
 export interface PlanOptions {
   stack: string;
   /** Folder with Pulumi.yaml; default: this repository. */
@@ -59,10 +71,24 @@ export async function runProgram(run: ProgramRun): Promise<Plan> {
   const monitor = new RecordingMonitor(mocks);
   pulumi.runtime.setMockOptions(monitor, run.project, run.stack, false);
 
+  // The program's own error (bad config is a RunError) is caught here and rethrown after
+  // the run, as the language host reports it; thrown inside the stack it would also
+  // reject the stack's outputs, an unhandled rejection that ends the process.
+  let programError: unknown;
   try {
-    await pulumi.runtime.runInPulumiStack(async () => run.program());
+    await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        return await run.program();
+      } catch (error) {
+        programError = error;
+        return undefined;
+      }
+    });
   } finally {
     await pulumi.runtime.disconnect();
+  }
+  if (programError !== undefined) {
+    throw new ProgramError(programError, monitor.planned.filter((resource) => resource.type !== "pulumi:pulumi:Stack"));
   }
 
   const stackResource = monitor.planned.find((resource) => resource.type === "pulumi:pulumi:Stack");

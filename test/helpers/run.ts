@@ -53,8 +53,3 @@ export function named(plan: Plan, name: string): PlannedResource {
 export function nameOf(urn: string): string {
   return urn.split("::").pop()!;
 }
-
-/** Resolves a Pulumi output's value in a test (only after the run has finished). */
-export function valueOf<T>(output: { apply<U>(f: (t: T) => U): unknown }): Promise<T> {
-  return new Promise((resolve) => output.apply((value: T) => resolve(value)));
-}

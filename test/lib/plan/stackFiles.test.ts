@@ -1,0 +1,61 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { readStackConfigFiles, stackNames } from "../../../lib/plan/stackFiles";
+
+function project(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "defimon-stackfiles-"));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+const projectFile = [
+  "name: demo",
+  "runtime: nodejs",
+  "config:",
+  "  preset: {type: string, description: required}",
+  "  protect: {type: boolean, description: x, default: false}",
+  "  pubsub: {type: object, description: x, default: {topic: a-topic}}",
+  "  plain: 3",
+].join("\n");
+
+describe("readStackConfigFiles", () => {
+  it("merges project defaults under the stack's values, qualified with the project name", () => {
+    const dir = project({
+      "Pulumi.yaml": projectFile,
+      "Pulumi.dev.yaml": "config:\n  demo:preset: small\n  demo:pubsub:\n    ackDeadlineSeconds: 60\n  gcp:project: p1\n",
+    });
+    const files = readStackConfigFiles(dir, "dev");
+    expect(files).toEqual({
+      project: "demo",
+      stack: "dev",
+      config: {
+        "demo:protect": "false",
+        // Objects replace the project default whole, as the engine does.
+        "demo:pubsub": '{"ackDeadlineSeconds":60}',
+        "demo:plain": "3",
+        "demo:preset": "small",
+        "gcp:project": "p1",
+      },
+      secretKeys: [],
+    });
+  });
+
+  it("hides secure values and marks their keys secret", () => {
+    const dir = project({
+      "Pulumi.yaml": projectFile,
+      "Pulumi.dev.yaml": "config:\n  demo:token:\n    secure: v1:abc\n  demo:nested:\n    inner:\n      secure: v1:def\n    open: 1\n",
+    });
+    const files = readStackConfigFiles(dir, "dev");
+    expect(files.config["demo:token"]).toBe("[secret]");
+    expect(JSON.parse(files.config["demo:nested"])).toEqual({ inner: "[secret]", open: 1 });
+    expect(files.secretKeys.sort()).toEqual(["demo:nested", "demo:token"]);
+    expect(JSON.stringify(files)).not.toMatch(/v1:abc|v1:def/);
+  });
+
+  it("names the stacks there are when one is missing", () => {
+    const dir = project({ "Pulumi.yaml": projectFile, "Pulumi.dev.yaml": "config: {}\n", "Pulumi.prod.yaml": "config: {}\n" });
+    expect(stackNames(dir)).toEqual(["dev", "prod"]);
+    expect(() => readStackConfigFiles(dir, "qa")).toThrow("no stack file Pulumi.qa.yaml in " + dir + "; stacks here: dev, prod");
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * `npm run plan` as a user runs it: a separate process, real stack files, exit codes.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseDotenv } from "../../lib/render/dotenv";
+
+const root = path.resolve(__dirname, "..", "..");
+
+function plan(...args: string[]) {
+  const result = spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/plan.ts", ...args], { cwd: root, encoding: "utf8" });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A copy of the project's Pulumi.yaml with one extra stack file, to plan bad config. */
+function withStackFile(stack: string, text: string): string {
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+describe("npm run plan", () => {
+  it("prints one JSON document of prod: topics with the key, subscription values, IAM, rotation, the secret key", () => {
+    const { code, stdout } = plan("--stack", "prod", "--json");
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout);
+    expect(Object.keys(doc)).toEqual(["stack", "project", "resources", "outputs"]);
+    expect([doc.stack, doc.project]).toEqual(["prod", "defimon"]);
+    const byName = (name: string) => doc.resources.find((r: any) => r.name === name);
+    for (const resource of doc.resources) {
+      expect(Object.keys(resource)).toEqual(expect.arrayContaining(["urn", "type", "name", "inputs", "protect", "dependsOn"]));
+    }
+    expect(byName("defimon-events-topic").inputs.kmsKeyName).toBe(doc.outputs.cryptoKeyId);
+    expect(byName("defimon-events-subscription").inputs).toMatchObject({ ackDeadlineSeconds: 600, messageRetentionDuration: "604800s" });
+    expect(byName("defimon-kms-key")).toMatchObject({ protect: true, inputs: { rotationPeriod: "7776000s" } });
+    expect(byName("defimon-events-dead-letter-publisher").inputs.role).toBe("roles/pubsub.publisher");
+    expect(byName("defimon-service-key").type).toBe("gcp:serviceaccount/key:Key");
+    expect(doc.outputs.serviceAccountKey).toBe("[secret]");
+  });
+
+  it("prints a tree and writes the rendered .env with --out", () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "defimon-plan-"));
+    const { code, stdout } = plan("--stack", "dev", "--out", out);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^pulumi:pulumi:Stack defimon-dev\n├─ defimon:project:Services defimon-apis/);
+    expect(stdout).toContain("serviceAccountKey: [secret]");
+    expect(parseDotenv(fs.readFileSync(path.join(out, ".env"), "utf8")).EVENT_STREAM_BATCH_SIZE).toBe("50");
+  });
+
+  it("stops on bad config with one line per problem, a non-zero exit and no JSON", () => {
+    const file = withStackFile("badconfig", "config:\n  defimon:preset: huge\n  defimon:pubsub:\n    ackDeadlineSeconds: 5\n");
+    try {
+      const { code, stdout, stderr } = plan("--stack", "badconfig", "--json");
+      expect(code).toBe(1);
+      expect(stdout).toBe("");
+      expect(stderr.trim().split("\n")).toEqual([
+        "invalid stack configuration:",
+        'defimon:preset = "huge": one of small, standard, high-load',
+        "defimon:pubsub.ackDeadlineSeconds = 5: an integer from 10 to 600 seconds",
+      ]);
+    } finally {
+      fs.rmSync(file);
+    }
+  });
+
+  it("names the stacks there are for an unknown one, and explains its arguments", () => {
+    const missing = plan("--stack", "nope");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("no stack file Pulumi.nope.yaml");
+    expect(missing.stderr).toContain("stacks here: dev, prod");
+    const noStack = plan();
+    expect(noStack.code).toBe(2);
+    expect(noStack.stderr).toContain("usage: npm run plan -- --stack <name>");
+  });
+});

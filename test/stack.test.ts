@@ -1,0 +1,132 @@
+/**
+ * Both stack files, end to end: the real index.ts under the offline plan's mocks.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ProgramError } from "../lib/plan/run";
+import { parseDotenv } from "../lib/render/dotenv";
+import { named, nameOf, ofType, Plan, planStack } from "./helpers/run";
+
+const projectLevelIam = /^gcp:(projects|organizations|folder)\/iAM(Member|Binding|Policy)/i;
+
+describe.each([
+  ["dev", { preset: "small", protect: false, maxMessages: "100", batchSize: "50", publishers: "5" }],
+  ["prod", { preset: "high-load", protect: true, maxMessages: "5000", batchSize: "500", publishers: "20" }],
+])("stack %s", (stack, expected) => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planStack(stack);
+  });
+
+  it("declares the event bus, its key and the services' account", () => {
+    const count = (type: string) => ofType(plan, type).length;
+    expect(count("gcp:pubsub/topic:Topic")).toBe(2);
+    expect(count("gcp:pubsub/subscription:Subscription")).toBe(2);
+    expect(count("gcp:kms/keyRing:KeyRing")).toBe(1);
+    expect(count("gcp:kms/cryptoKey:CryptoKey")).toBe(1);
+    expect(count("gcp:serviceaccount/account:Account")).toBe(1);
+    expect(count("gcp:serviceaccount/key:Key")).toBe(1);
+    expect(count("gcp:projects/service:Service")).toBe(3);
+  });
+
+  it("encrypts both topics with the stack's key, after the service agent may use it", () => {
+    const keyId = plan.outputs.cryptoKeyId;
+    for (const topic of ofType(plan, "gcp:pubsub/topic:Topic")) {
+      expect(topic.inputs.kmsKeyName).toBe(keyId);
+      expect(topic.dependsOn.map(nameOf)).toContain("defimon-kms-pubsub-agent-access");
+    }
+  });
+
+  it("grants only on resources, never on the project", () => {
+    expect(plan.resources.filter((r) => projectLevelIam.test(r.type))).toEqual([]);
+    const serviceGrants = plan.resources.filter((r) => /IAMMember$/.test(r.type) && String(r.inputs.member).includes("defimon-service@"));
+    expect(serviceGrants.map((g) => [g.type.split(":").pop(), g.inputs.role, g.inputs.topic ?? g.inputs.subscription]).sort()).toEqual([
+      ["SubscriptionIAMMember", "roles/pubsub.subscriber", "defimon-events-sub"],
+      ["SubscriptionIAMMember", "roles/pubsub.subscriber", "defimon-events-sub-dead-letter"],
+      ["TopicIAMMember", "roles/pubsub.publisher", "defimon-events"],
+    ]);
+  });
+
+  it(`${expected.protect ? "protects" : "does not protect"} the key and uses ${expected.protect ? "plain" : "suffixed"} key ring names`, () => {
+    expect(named(plan, "defimon-kms-key").protect).toBe(expected.protect);
+    expect(named(plan, "defimon-kms-key-ring").protect).toBe(expected.protect);
+    expect(named(plan, "defimon-kms-key-ring").inputs.name).toMatch(expected.protect ? /^defimon$/ : /^defimon-[0-9a-f]{6}$/);
+  });
+
+  it(`renders the ${expected.preset} preset into the services' .env`, () => {
+    const env = parseDotenv(plan.outputs.eventStreamEnv as string);
+    expect(env).toMatchObject({
+      GOOGLE_CLOUD_PUBSUB_TOPIC: "defimon-events",
+      GOOGLE_CLOUD_PUBSUB_SUBSCRIPTION: "defimon-events-sub",
+      GOOGLE_CLOUD_PUBSUB_MAX_MESSAGES: expected.maxMessages,
+      EVENT_STREAM_BATCH_SIZE: expected.batchSize,
+      EVENT_STREAM_MAX_CONCURRENT_PUBLISHERS: expected.publishers,
+      GOOGLE_CLOUD_PUBSUB_KMS_KEY_NAME: plan.outputs.cryptoKeyId,
+    });
+  });
+
+  it("labels what takes labels with the config's labels and the stack's", () => {
+    for (const resource of [...ofType(plan, "gcp:pubsub/topic:Topic"), ...ofType(plan, "gcp:pubsub/subscription:Subscription"), named(plan, "defimon-kms-key")]) {
+      expect(resource.inputs.labels).toEqual({ team: "defimon", environment: stack, "managed-by": "pulumi", "pulumi-stack": stack });
+    }
+  });
+
+  it("keeps the service-account key secret in the outputs and everywhere in the plan", () => {
+    expect(plan.outputs.serviceAccountKey).toBe("[secret]");
+    const mockKey = Buffer.from(JSON.stringify({ type: "service_account", private_key: "MOCK-PRIVATE-KEY" })).toString("base64");
+    const text = JSON.stringify(plan);
+    expect(text).not.toContain(mockKey);
+    expect(text).not.toContain("MOCK-PRIVATE-KEY");
+  });
+
+  it("exports names and ids of all four Pub/Sub resources, the key and the account", () => {
+    expect(plan.outputs).toMatchObject({
+      topicName: "defimon-events",
+      subscriptionName: "defimon-events-sub",
+      deadLetterTopicName: "defimon-events-dead-letter",
+      deadLetterSubscriptionName: "defimon-events-sub-dead-letter",
+      topicId: `projects/defimon-${stack}/topics/defimon-events`,
+      subscriptionId: `projects/defimon-${stack}/subscriptions/defimon-events-sub`,
+      deadLetterTopicId: `projects/defimon-${stack}/topics/defimon-events-dead-letter`,
+      deadLetterSubscriptionId: `projects/defimon-${stack}/subscriptions/defimon-events-sub-dead-letter`,
+      serviceAccountEmail: `defimon-service@defimon-${stack}.iam.gserviceaccount.com`,
+    });
+    expect(plan.outputs.cryptoKeyId).toMatch(new RegExp(`^projects/defimon-${stack}/locations/global/keyRings/defimon(-[0-9a-f]{6})?/cryptoKeys/pubsub-key$`));
+  });
+});
+
+describe("stack config overrides", () => {
+  it("applies eventStream overrides on top of the preset", async () => {
+    const plan = await planStack("dev", { eventStream: { batchSize: 75 } });
+    const env = parseDotenv(plan.outputs.eventStreamEnv as string);
+    expect(env.EVENT_STREAM_BATCH_SIZE).toBe("75");
+    expect(env.GOOGLE_CLOUD_PUBSUB_MAX_MESSAGES).toBe("100");
+  });
+
+  it("switches presets", async () => {
+    const plan = await planStack("dev", { preset: "standard" });
+    expect(parseDotenv(plan.outputs.eventStreamEnv as string).GOOGLE_CLOUD_PUBSUB_MAX_MESSAGES).toBe("1000");
+  });
+
+  it("passes Pub/Sub settings to the subscription", async () => {
+    const plan = await planStack("dev", { pubsub: { ackDeadlineSeconds: 120, maxDeliveryAttempts: 10, minimumBackoff: "10s", maximumBackoff: "5m" } });
+    expect(named(plan, "defimon-events-subscription").inputs).toMatchObject({
+      ackDeadlineSeconds: 120,
+      retryPolicy: { minimumBackoff: "10s", maximumBackoff: "300s" },
+      deadLetterPolicy: { maxDeliveryAttempts: 10 },
+    });
+  });
+
+  it("declares no key when createKey is false, and exports none", async () => {
+    const plan = await planStack("dev", { serviceAccount: { createKey: false } });
+    expect(ofType(plan, "gcp:serviceaccount/key:Key")).toEqual([]);
+    expect(plan.outputs).not.toHaveProperty("serviceAccountKey");
+  });
+
+  it("stops on bad config before declaring any resource", async () => {
+    const failure = await planStack("prod", { pubsub: { ackDeadlineSeconds: 5 } }).catch((error) => error);
+    expect(failure).toBeInstanceOf(ProgramError);
+    expect(failure.message).toBe("invalid stack configuration:\ndefimon:pubsub.ackDeadlineSeconds = 5: an integer from 10 to 600 seconds");
+    expect(pulumi.RunError.isInstance(failure.cause)).toBe(true); // RunError: Pulumi prints it without a stack trace
+    expect(failure.registered).toEqual([]);
+  });
+});
