@@ -1,11 +1,15 @@
 /**
- * Ends a jest run with one plain line, "jest: N passed, N failed, N skipped", that CI
- * systems which do not parse jest's own summary can read.
+ * Ends a jest run with one plain line, "jest: N passed, N failed, N skipped", for CI
+ * systems that read a closing line but not jest's own summary. Jest prints its summary
+ * after every custom reporter, so the line is written as the process exits.
  */
+const fs = require("fs");
+
 class SummaryLineReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
-    process.stdout.write(`jest: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped\n`);
+    const line = `jest: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped\n`;
+    process.once("exit", () => fs.writeSync(1, line));
   }
 }
 
