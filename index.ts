@@ -1,25 +1,40 @@
 /**
  * DEFIMON on Google Cloud: the Pub/Sub event bus that replaces Kafka, its KMS key,
- * and the service account the services use. Reads config, wires the components,
- * exports outputs; everything else lives in components/ and lib/.
+ * the service account the services use, and the Geth host that runs the node and the
+ * services. Reads config, wires the components, exports outputs; everything else lives
+ * in components/ and lib/.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { Encryption } from "./components/encryption";
 import { EventBus } from "./components/eventBus";
+import { GethHost } from "./components/gethHost";
+import { NodeNetwork } from "./components/nodeNetwork";
+import { NodeSecrets } from "./components/nodeSecrets";
 import { ProjectServices } from "./components/projectServices";
 import { ServiceAccount } from "./components/serviceAccount";
 import { loadStackConfig } from "./lib/config";
-import { resourceLabels } from "./lib/labels";
+import { ports } from "./lib/hostLayout";
+import { resourceLabels, stackSlug } from "./lib/naming";
 import { renderEventStreamEnv } from "./lib/render/eventStreamEnv";
 
 const config = loadStackConfig();
 const stack = pulumi.getStack();
 const labels = resourceLabels(config.labels, stack);
 const project = gcp.organizations.getProjectOutput();
+const projectId = project.apply((p) => p.projectId ?? "");
 
 const apis = new ProjectServices("defimon-apis", {
-  apis: ["pubsub.googleapis.com", "cloudkms.googleapis.com", "iam.googleapis.com"],
+  apis: [
+    "pubsub.googleapis.com",
+    "cloudkms.googleapis.com",
+    "iam.googleapis.com",
+    "compute.googleapis.com",
+    "secretmanager.googleapis.com",
+    "iap.googleapis.com",
+    "logging.googleapis.com",
+    "monitoring.googleapis.com",
+  ],
 });
 const afterApis = { dependsOn: [apis] };
 
@@ -77,12 +92,12 @@ const cryptoKeyId = encryption.cryptoKey.id;
 
 /** The `.env` the services read (no credentials in it). */
 const eventStreamEnv = pulumi
-  .all([project.projectId, topicName, subscriptionName, deadLetterTopicName, deadLetterSubscriptionName, cryptoKeyId])
+  .all([projectId, topicName, subscriptionName, deadLetterTopicName, deadLetterSubscriptionName, cryptoKeyId])
   .apply(([projectId, topic, subscription, deadLetterTopic, deadLetterSubscription, kmsKeyName]) =>
     renderEventStreamEnv(
       {
         // Empty only when the provider has no default project; the client libraries then use ADC's.
-        projectId: projectId ?? "",
+        projectId,
         topic,
         subscription,
         deadLetterTopic,
@@ -98,6 +113,58 @@ const eventStreamEnv = pulumi
     ),
   );
 
+// The Geth host.
+const nodeTag = "defimon-node";
+const servicePorts = Object.values(config.services).flatMap((service) => (service.port === undefined ? [] : [service.port]));
+
+const nodeNetwork = new NodeNetwork(
+  "defimon-node-net",
+  {
+    region: config.node.region,
+    targetTag: nodeTag,
+    rpcSourceRanges: config.access.rpcSourceRanges,
+    adminSourceRanges: config.access.adminSourceRanges,
+    servicePorts,
+    labels,
+  },
+  afterApis,
+);
+
+const nodeSecrets = new NodeSecrets("defimon-node-secrets", { secretIdPrefix: `defimon-${stackSlug(stack, 40)}`, labels }, afterApis);
+
+const host = new GethHost(
+  "defimon-node",
+  {
+    serviceAccountId: `defimon-node-${stackSlug(stack, 17)}`.replace(/-+$/, ""),
+    zone: config.node.zone,
+    machineType: config.node.machineType,
+    dataDiskSizeGb: config.node.dataDiskSizeGb,
+    dataDiskType: config.node.dataDiskType,
+    subnetId: nodeNetwork.subnet.id,
+    externalIp: nodeNetwork.address.address,
+    networkTag: nodeTag,
+    network: config.node.network,
+    gethCache: config.node.gethCache,
+    maxPeers: config.node.maxPeers,
+    checkpointSyncUrl: config.node.checkpointSyncUrl,
+    images: config.node.images,
+    services: config.services,
+    eventStreamEnv,
+    publishTopic: eventBus.topic.name,
+    projectId,
+    secretFiles: nodeSecrets.secretFiles,
+    secrets: nodeSecrets.secrets,
+    protect: config.protect,
+    labels,
+  },
+  afterApis,
+);
+
+const vmName = host.instance.name;
+const zone = config.node.zone;
+const tunnel = (port: number, localPort: number) =>
+  pulumi.interpolate`gcloud compute start-iap-tunnel ${vmName} ${port} --local-host-port=localhost:${localPort} --zone ${zone} --project ${projectId}`;
+
 // The stack outputs. The key is only there when config creates one.
 export = {
   topicName,
@@ -111,6 +178,17 @@ export = {
   cryptoKeyId,
   serviceAccountEmail: services.account.email,
   eventStreamEnv,
+  nodeVmName: vmName,
+  nodeZone: zone,
+  nodeNetwork: config.node.network,
+  nodeExternalIp: nodeNetwork.address.address,
+  nodeInternalRpcUrl: pulumi.interpolate`http://${host.instance.networkInterfaces[0].networkIp}:${ports.gethHttp}`,
+  nodeDataDiskId: host.dataDisk.id,
+  nodeImages: host.pinnedImages,
+  rpcTunnelCommand: tunnel(ports.gethHttp, ports.gethHttp),
+  grafanaTunnelCommand: tunnel(ports.grafanaHost, ports.grafanaHost),
+  /** Where the Grafana admin password is (not the password): gcloud secrets versions access latest --secret <this>. */
+  grafanaPasswordSecret: nodeSecrets.secrets["grafana-admin-password"].secretId,
   // Base64 of the JSON key file, a secret:
   //   pulumi stack output serviceAccountKey --show-secrets | base64 -d > key.json
   ...(services.keyJson ? { serviceAccountKey: services.keyJson } : {}),

@@ -8,8 +8,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { isWholeInternet, parseCidr } from "./cidr";
 import { parseDuration } from "./durations";
-import { EventStreamSettings, PresetName, presetNames, presets } from "./presets";
+import { defaultImages, parseImageReference } from "./images";
+import { machineFamilies, machineShape } from "./machineTypes";
+import { networkNames, networks, requiredMemoryMb } from "./networks";
+import { EventStreamSettings, NodeSizing, PresetName, presetNames, presets } from "./presets";
 
 export const configNamespace = "defimon";
 
@@ -118,6 +122,71 @@ const serviceAccountSchema = z.strictObject({
   keyRotation: pattern(/^[A-Za-z0-9._-]{1,63}$/, "1 to 63 letters, digits, . _ and -").default("initial"),
 });
 
+/** A container image with a tag or a digest; `latest` and bare names are not reproducible. */
+const imageReference = z.string({ error: "an image reference such as ethereum/client-go:v1.17.5 or repo@sha256:<64 hex>" }).superRefine((reference, ctx) => {
+  const parsed = parseImageReference(reference);
+  if (!parsed) {
+    ctx.addIssue({ code: "custom", message: "an image reference such as ethereum/client-go:v1.17.5 or repo@sha256:<64 hex>" });
+  } else if (!parsed.digest && (!parsed.tag || parsed.tag === "latest")) {
+    ctx.addIssue({ code: "custom", message: "must name a version tag or a sha256 digest (not latest, not bare)" });
+  }
+});
+
+const nodeFields = z.strictObject({
+  /** The Ethereum network the node follows. Preset: hoodi, sepolia or mainnet. */
+  network: z.enum(networkNames, { error: `one of ${networkNames.join(", ")}` }).optional(),
+  /** Compute Engine machine type; checked for enough memory below. */
+  machineType: pattern(/^[a-z0-9-]+$/, "a Compute Engine machine type such as n2-highmem-8").optional(),
+  /** Chain data disk size in GB; at least the network's minimum, at most 65536. */
+  dataDiskSizeGb: integer(10, 65536, "GB").optional(),
+  /** pd-ssd or pd-balanced: geth on pd-standard (HDD) cannot keep up with the chain. */
+  dataDiskType: z.enum(["pd-ssd", "pd-balanced"], { error: "pd-ssd or pd-balanced (pd-standard is too slow for geth)" }).optional(),
+  /** geth's --cache in MiB. */
+  gethCache: integer(1024, 131072, "MiB").optional(),
+  /** Zone of the VM and its disk; default: gcp:zone, else zone b of gcp:region. */
+  zone: pattern(/^[a-z]+-[a-z]+[0-9]+-[a-z]$/, "a zone such as europe-west1-b").optional(),
+  /** geth's peer limit. */
+  maxPeers: integer(10, 200, "peers").default(50),
+  /** Checkpoint-sync endpoint of the beacon node; default: a public one for the network. */
+  checkpointSyncUrl: pattern(/^https:\/\/[^\s]+$/, "an https:// URL").optional(),
+  /** Image overrides of the node's containers (geth, lighthouse, prometheus, grafana). */
+  images: z
+    .strictObject(Object.fromEntries(Object.keys(defaultImages).map((name) => [name, imageReference.optional()])) as Record<keyof typeof defaultImages, z.ZodOptional<typeof imageReference>>)
+    .default({}),
+});
+
+/** A DEFIMON service container on the host. */
+const serviceSchema = z.strictObject({
+  image: imageReference,
+  /** The port it serves on, published on the host (reachable per defimon:access). */
+  port: integer(1024, 65535, "(a port above 1023)").optional(),
+  /** Overrides the image's command. */
+  command: z.array(z.string({ error: "a list of strings" }), { error: "a list of strings" }).optional(),
+});
+
+/** Ports the host publishes for its own containers; services may not take them. */
+export const reservedHostPorts = [8545, 8546, 8551, 3002, 9090, 30303, 9000, 9001];
+
+const cidrList = z
+  .array(z.string({ error: "a CIDR range such as 203.0.113.0/24" }), { error: "a list of CIDR ranges" })
+  .superRefine((ranges, ctx) => {
+    ranges.forEach((range, index) => {
+      if (!parseCidr(range)) {
+        ctx.addIssue({ code: "custom", path: [index], message: "a CIDR range such as 203.0.113.0/24 or 2001:db8::/32" });
+      } else if (isWholeInternet(range)) {
+        ctx.addIssue({ code: "custom", path: [index], message: "must not open to the whole internet; name the ranges that need access, or use the IAP tunnel" });
+      }
+    });
+  })
+  .default([]);
+
+const accessSchema = z.strictObject({
+  /** Who may reach JSON-RPC/WS (8545/8546) and the DEFIMON service ports directly. Default: nobody (IAP only). */
+  rpcSourceRanges: cidrList,
+  /** Who may reach Grafana (3002) and Prometheus (9090) directly. Default: nobody (IAP only). */
+  adminSourceRanges: cidrList,
+});
+
 export const stackConfigSchema = z
   .strictObject({
     preset: z.enum(presetNames, { error: `one of ${presetNames.join(", ")}` }),
@@ -130,17 +199,79 @@ export const stackConfigSchema = z
     eventStream: eventStreamSchema.default({}),
     kms: kmsSchema.default(() => kmsSchema.parse({})),
     serviceAccount: serviceAccountSchema.default(() => serviceAccountSchema.parse({})),
+    node: nodeFields.default(() => nodeFields.parse({})),
+    access: accessSchema.default(() => accessSchema.parse({})),
+    services: z
+      .record(pattern(/^[a-z][a-z0-9-]{0,30}$/, "service names are 1 to 31 lowercase letters, digits and -, starting with a letter"), serviceSchema)
+      .default({}),
   })
-  .transform((config) => ({
-    ...config,
-    /** The preset's figures with the stack's overrides on top. */
-    eventStream: { ...presets[config.preset].eventStream, ...config.eventStream } as EventStreamSettings,
-  }));
+  .transform((config) => {
+    const { images, ...nodeOverrides } = config.node;
+    const sizing: NodeSizing = { ...presets[config.preset].node, ...definedOnly(nodeOverrides) };
+    return {
+      ...config,
+      /** The preset's figures with the stack's overrides on top. */
+      eventStream: { ...presets[config.preset].eventStream, ...config.eventStream } as EventStreamSettings,
+      node: {
+        ...sizing,
+        zone: nodeOverrides.zone,
+        maxPeers: nodeOverrides.maxPeers,
+        checkpointSyncUrl: nodeOverrides.checkpointSyncUrl ?? networks[sizing.network].checkpointSyncUrl,
+        images: { ...defaultImages, ...definedOnly(images) },
+      },
+    };
+  })
+  .superRefine((config, ctx) => {
+    // Rules that need the preset's sizing and the overrides together.
+    const { node } = config;
+    const minDisk = networks[node.network].minDataDiskGb;
+    if (node.dataDiskSizeGb < minDisk) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["node", "dataDiskSizeGb"],
+        input: node.dataDiskSizeGb,
+        message: `too small for ${node.network}: at least ${minDisk} GB`,
+      });
+    }
+    const shape = machineShape(node.machineType);
+    const needed = requiredMemoryMb(node.network, node.gethCache);
+    if (!shape) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["node", "machineType"],
+        input: node.machineType,
+        message: `a machine type <family>-<standard|highmem|highcpu>-<vCPUs> (families ${machineFamilies.join(", ")}) or [family-]custom-<vCPUs>-<MiB>`,
+      });
+    } else if (shape.memoryMb < needed) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["node", "machineType"],
+        input: node.machineType,
+        message: `has ${shape.memoryMb} MiB; geth cache ${node.gethCache} MiB plus geth, Lighthouse on ${node.network} and the other containers need ${needed} MiB`,
+      });
+    }
+    for (const [name, service] of Object.entries(config.services)) {
+      if (name in defaultImages) {
+        ctx.addIssue({ code: "custom", path: ["services", name], input: name, message: `is the name of one of the node's own containers (${Object.keys(defaultImages).join(", ")})` });
+      }
+      if (service.port !== undefined && reservedHostPorts.includes(service.port)) {
+        ctx.addIssue({ code: "custom", path: ["services", name, "port"], message: `is taken by the node (${reservedHostPorts.join(", ")})` });
+      }
+    }
+  });
 
-export type StackConfig = z.output<typeof stackConfigSchema>;
+/** The entries of `record` whose value is set. */
+function definedOnly<T extends object>(record: T): Partial<T> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+export type StackConfig = ReturnType<typeof parseStackConfig>;
 export type PubsubConfig = StackConfig["pubsub"];
 export type KmsConfig = StackConfig["kms"];
 export type ServiceAccountConfig = StackConfig["serviceAccount"];
+export type NodeConfig = StackConfig["node"];
+export type AccessConfig = StackConfig["access"];
+export type ServicesConfig = StackConfig["services"];
 export type { PresetName };
 
 /** The keys this program reads; anything else under `defimon:` is a mistake. */
@@ -152,6 +283,8 @@ const sectionKeys: Record<string, string[]> = {
   eventStream: Object.keys(eventStreamSchema.shape),
   kms: Object.keys(kmsSchema.shape),
   serviceAccount: Object.keys(serviceAccountSchema.shape),
+  node: Object.keys(nodeFields.shape),
+  access: Object.keys(accessSchema.shape),
 };
 
 // ---------------------------------------------------------------------------
@@ -213,15 +346,41 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
     const key = issue.path[issue.path.length - 1];
     return [`${keyName(issue.path.slice(0, -1))} has key ${describeValue(key)}: ${issue.issues[0]?.message ?? issue.message}`];
   }
-  return [`${keyName(issue.path)} = ${describeValue(valueAt(input, issue.path))}: ${issue.message}`];
+  // Rules on resolved values (preset plus overrides) report the value they judged.
+  const value = valueAt(input, issue.path) ?? (issue as { input?: unknown }).input;
+  return [`${keyName(issue.path)} = ${describeValue(value)}: ${issue.message}`];
+}
+
+/** The provider's location settings the stack depends on (`gcp:region`, `gcp:zone`). */
+export interface ProviderLocation {
+  region?: string;
+  zone?: string;
+}
+
+const regionPattern = /^[a-z]+-[a-z]+[0-9]+$/;
+
+/** Region and zone of the Geth host: defimon:node.zone, else gcp:zone, else zone b of gcp:region. */
+function resolveLocation(nodeZone: string | undefined, provider: ProviderLocation): { region: string; zone: string } | string {
+  if (provider.region !== undefined && !regionPattern.test(provider.region)) {
+    return `gcp:region = ${describeValue(provider.region)}: a region such as europe-west1`;
+  }
+  const zone = nodeZone ?? provider.zone ?? (provider.region ? `${provider.region}-b` : undefined);
+  if (!zone) return "gcp:region = (not set): a region such as europe-west1 (or set defimon:node.zone)";
+  const region = zone.replace(/-[a-z]$/, "");
+  if (provider.region && provider.region !== region) {
+    return `defimon:node.zone = ${describeValue(zone)}: must lie in gcp:region ${provider.region}`;
+  }
+  return { region, zone };
 }
 
 /** Validates raw `defimon:` values; throws ConfigError listing every problem. */
-export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
-  const result = stackConfigSchema.safeParse(raw);
-  if (result.success) return result.data;
-  const lines = result.error.issues.flatMap((issue) => describeIssue(issue, raw));
-  throw new ConfigError([...new Set(lines)]);
+export function parseStackConfig(raw: Record<string, unknown>, provider: ProviderLocation = { region: "europe-west1" }) {
+  const result = stackConfigSchema.safeParse(raw, { reportInput: true });
+  const lines = result.success ? [] : result.error.issues.flatMap((issue) => describeIssue(issue, raw));
+  const location = resolveLocation(result.success ? result.data.node.zone : undefined, provider);
+  if (typeof location === "string") lines.push(location);
+  if (!result.success || typeof location === "string") throw new ConfigError([...new Set(lines)]);
+  return { ...result.data, node: { ...result.data.node, ...location } };
 }
 
 /**
@@ -230,7 +389,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
  */
 export function loadStackConfig(): StackConfig {
   try {
-    return parseStackConfig(namespaceValues(pulumi.runtime.allConfig()));
+    const all = pulumi.runtime.allConfig();
+    return parseStackConfig(namespaceValues(all), { region: all["gcp:region"], zone: all["gcp:zone"] });
   } catch (error) {
     if (error instanceof ConfigError) throw new pulumi.RunError(`invalid stack configuration:\n${error.message}`);
     throw error;

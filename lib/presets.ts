@@ -1,10 +1,12 @@
 /**
  * The guide's sizing presets as data. `defimon:preset` picks one; every field can
- * still be overridden in the stack config (`defimon:eventStream`).
+ * still be overridden in the stack config (`defimon:eventStream`, `defimon:node`).
  *
  * The figures for `small` and `high-load` are the guide's "small systems" and
  * "high-load systems" settings; `standard` is the guide's main `.env`.
  */
+
+import { NetworkName } from "./networks";
 
 export const presetNames = ["small", "standard", "high-load"] as const;
 export type PresetName = (typeof presetNames)[number];
@@ -25,21 +27,44 @@ export interface EventStreamSettings {
   errorRetryDelaySeconds: number;
 }
 
+/** The Geth host a preset runs: which chain, on what machine and disk. */
+export interface NodeSizing {
+  network: NetworkName;
+  machineType: string;
+  dataDiskSizeGb: number;
+  dataDiskType: "pd-ssd" | "pd-balanced";
+  /** geth's cache in MiB (its --cache): split between database, trie and snapshot caches. */
+  gethCache: number;
+}
+
 export interface Preset {
   eventStream: EventStreamSettings;
+  node: NodeSizing;
 }
 
 /** Flush and error-retry pacing is the same in every preset of the guide. */
 const commonPacing = { flushIntervalSeconds: 5, errorRetryAttempts: 3, errorRetryDelaySeconds: 5 };
 
+/**
+ * Node sizing per preset (sources in the README): testnets for small and standard,
+ * mainnet for high-load. Memory covers geth's cache, geth's own working set, Lighthouse
+ * and the monitoring and DEFIMON containers (lib/networks.ts, requiredMemoryMb).
+ */
 export const presets: Record<PresetName, Preset> = {
   small: {
     eventStream: { maxMessages: 100, batchSize: 50, maxConcurrentPublishers: 5, ...commonPacing },
+    // 4 vCPU / 16 GiB: geth's stated minimum (4 cores, 8 GB) plus Lighthouse on a young testnet.
+    node: { network: "hoodi", machineType: "e2-standard-4", dataDiskSizeGb: 400, dataDiskType: "pd-balanced", gethCache: 2048 },
   },
   standard: {
     eventStream: { maxMessages: 1000, batchSize: 100, maxConcurrentPublishers: 10, ...commonPacing },
+    // 8 vCPU / 32 GiB: geth's recommendation (8 cores, 16 GB+) with room for Lighthouse.
+    node: { network: "sepolia", machineType: "n2-standard-8", dataDiskSizeGb: 1200, dataDiskType: "pd-ssd", gethCache: 4096 },
   },
   "high-load": {
     eventStream: { maxMessages: 5000, batchSize: 500, maxConcurrentPublishers: 20, ...commonPacing },
+    // 8 vCPU / 64 GiB, SSD: EIP-7870's full node (32 GB, 4c/8t) doubled for a large cache
+    // and the RPC load of the DEFIMON services.
+    node: { network: "mainnet", machineType: "n2-highmem-8", dataDiskSizeGb: 2500, dataDiskType: "pd-ssd", gethCache: 8192 },
   },
 };

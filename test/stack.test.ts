@@ -25,7 +25,7 @@ describe.each([
     expect(count("gcp:kms/cryptoKey:CryptoKey")).toBe(1);
     expect(count("gcp:serviceaccount/account:Account")).toBe(1);
     expect(count("gcp:serviceaccount/key:Key")).toBe(1);
-    expect(count("gcp:projects/service:Service")).toBe(3);
+    expect(count("gcp:projects/service:Service")).toBe(8);
   });
 
   it("encrypts both topics with the stack's key, after the service agent may use it", () => {
@@ -36,8 +36,12 @@ describe.each([
     }
   });
 
-  it("grants only on resources, never on the project", () => {
-    expect(plan.resources.filter((r) => projectLevelIam.test(r.type))).toEqual([]);
+  it("grants on resources; on the project only log and metric writing to the host", () => {
+    const projectGrants = plan.resources.filter((r) => projectLevelIam.test(r.type));
+    expect(projectGrants.map((g) => [g.inputs.role, g.inputs.member]).sort()).toEqual([
+      ["roles/logging.logWriter", `serviceAccount:defimon-node-${stack}@defimon-${stack}.iam.gserviceaccount.com`],
+      ["roles/monitoring.metricWriter", `serviceAccount:defimon-node-${stack}@defimon-${stack}.iam.gserviceaccount.com`],
+    ]);
     const serviceGrants = plan.resources.filter((r) => /IAMMember$/.test(r.type) && String(r.inputs.member).includes("defimon-service@"));
     expect(serviceGrants.map((g) => [g.type.split(":").pop(), g.inputs.role, g.inputs.topic ?? g.inputs.subscription]).sort()).toEqual([
       ["SubscriptionIAMMember", "roles/pubsub.subscriber", "defimon-events-sub"],

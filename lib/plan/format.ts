@@ -2,18 +2,27 @@
  * How the offline plan shows itself: a tree for people, one JSON document for policy
  * tools, and the files the stack renders, written out for review.
  */
+import { filesFromMetadata } from "../render/bootMetadata";
 import { Plan } from "./run";
 import { PlannedResource } from "./recorder";
 
 /** Inputs not worth a line in the tree: they repeat on every resource. */
 const quietInputs = new Set(["labels"]);
 
-function inline(value: unknown): string {
+/** Multi-line text (scripts, rendered files) shortened to its line count, at any depth. */
+function summarize(value: unknown): unknown {
   if (typeof value === "string") {
     const lines = value.split("\n").length;
     return lines > 1 ? `<text, ${lines} lines>` : value;
   }
-  return JSON.stringify(value);
+  if (Array.isArray(value)) return value.map(summarize);
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, summarize(v)]));
+  return value;
+}
+
+function inline(value: unknown): string {
+  const short = summarize(value);
+  return typeof short === "string" ? short : JSON.stringify(short);
 }
 
 function shortUrn(urn: string): string {
@@ -58,9 +67,20 @@ export function formatJson(plan: Plan): string {
   return JSON.stringify(plan, null, 2);
 }
 
-/** Files the stack renders, by path relative to the --out folder. */
+/**
+ * Files the stack renders, by path relative to the --out folder: the services' `.env`,
+ * and for each VM, exactly what it boots with, read back from its planned metadata
+ * (`<vm>/startup.sh`, `<vm>/shutdown.sh`, `<vm>/docker-compose.yml`, ...).
+ */
 export function renderedFiles(plan: Plan): Record<string, string> {
   const files: Record<string, string> = {};
   if (typeof plan.outputs.eventStreamEnv === "string") files[".env"] = plan.outputs.eventStreamEnv;
+  for (const vm of plan.resources.filter((resource) => resource.type === "gcp:compute/instance:Instance")) {
+    const metadata = (vm.inputs.metadata ?? {}) as Record<string, unknown>;
+    const scripts = { "startup.sh": metadata["startup-script"], "shutdown.sh": metadata["shutdown-script"] };
+    for (const [file, text] of Object.entries({ ...scripts, ...filesFromMetadata(metadata) })) {
+      if (typeof text === "string") files[`${vm.name}/${file}`] = text;
+    }
+  }
   return files;
 }

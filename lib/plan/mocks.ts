@@ -5,6 +5,7 @@
  *
  * Nothing here talks to a cloud; every computed value is a recognisable placeholder.
  */
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface MockProject {
@@ -28,6 +29,17 @@ const serviceAgentDomains: Record<string, string> = {
   "pubsub.googleapis.com": "gcp-sa-pubsub",
   "secretmanager.googleapis.com": "gcp-sa-secretmanager",
   "monitoring.googleapis.com": "gcp-sa-monitoring-notification",
+};
+
+/** What the engine's auto-naming would add: the logical name and a suffix (fixed here, so plans compare). */
+function autoName(name: string, inputs: State): string {
+  return inputs.name ?? `${name}-0a1b2c3`;
+}
+
+/** Stand-ins for generated secret values; tests check they never appear in a plan. */
+export const mockSecretValues = {
+  randomBytesHex: "5ec2e7".repeat(10) + "5ec2",
+  randomPassword: "MOCK-RANDOM-PASSWORD-NEVER-IN-CLEAR",
 };
 
 function accountEmail(accountId: string, project: MockProject): string {
@@ -57,6 +69,32 @@ const computed: Record<string, Computed> = {
     // Stands in for the key file; the program must only ever hand it out as a secret.
     state: { privateKey: Buffer.from(JSON.stringify({ type: "service_account", private_key: "MOCK-PRIVATE-KEY" })).toString("base64") },
   }),
+  "gcp:compute/network:Network": (n, i, p) => ({ id: `projects/${p.projectId}/global/networks/${autoName(n, i)}`, state: { name: autoName(n, i) } }),
+  "gcp:compute/subnetwork:Subnetwork": (n, i, p) => ({
+    id: `projects/${p.projectId}/regions/${i.region}/subnetworks/${autoName(n, i)}`,
+    state: { name: autoName(n, i), gatewayAddress: "10.20.0.1" },
+  }),
+  "gcp:compute/address:Address": (n, i, p) => ({
+    id: `projects/${p.projectId}/regions/${i.region}/addresses/${autoName(n, i)}`,
+    // TEST-NET-3 (RFC 5737): an address that is certainly nobody's.
+    state: { name: autoName(n, i), address: "203.0.113.10" },
+  }),
+  "gcp:compute/firewall:Firewall": (n, i, p) => ({ id: `projects/${p.projectId}/global/firewalls/${autoName(n, i)}`, state: { name: autoName(n, i) } }),
+  "gcp:compute/disk:Disk": (n, i, p) => ({ id: `projects/${p.projectId}/zones/${i.zone}/disks/${autoName(n, i)}`, state: { name: autoName(n, i) } }),
+  "gcp:compute/instance:Instance": (n, i, p) => ({
+    id: `projects/${p.projectId}/zones/${i.zone}/instances/${autoName(n, i)}`,
+    state: {
+      name: autoName(n, i),
+      networkInterfaces: (i.networkInterfaces ?? []).map((nic: State, index: number) => ({ ...nic, networkIp: `10.20.0.${index + 2}` })),
+    },
+  }),
+  "gcp:secretmanager/secret:Secret": (_n, i, p) => ({ id: `projects/${p.projectId}/secrets/${i.secretId}`, state: { name: `projects/${p.number}/secrets/${i.secretId}` } }),
+  "gcp:secretmanager/secretVersion:SecretVersion": (_n, i) => ({ id: `${i.secret}/versions/1`, state: { version: "1" } }),
+  "random:index/randomBytes:RandomBytes": () => ({
+    id: "random-bytes",
+    state: { hex: mockSecretValues.randomBytesHex, base64: Buffer.from(mockSecretValues.randomBytesHex, "hex").toString("base64") },
+  }),
+  "random:index/randomPassword:RandomPassword": () => ({ id: "none", state: { result: mockSecretValues.randomPassword, bcryptHash: "$2a$10$mock" } }),
   "random:index/randomId:RandomId": (_n, i) => {
     const bytes = Buffer.alloc(i.byteLength ?? 4, 0xab);
     return { id: bytes.toString("base64url"), state: { hex: bytes.toString("hex"), b64Url: bytes.toString("base64url"), b64Std: bytes.toString("base64"), dec: "11259375" } };
@@ -72,6 +110,12 @@ const invokes: Record<string, (inputs: State, project: MockProject) => State> = 
     id: `projects/${p.projectId}`,
   }),
   "gcp:organizations/getClientConfig:getClientConfig": (_i, p) => ({ project: p.projectId, region: p.region, zone: p.zone, id: p.projectId }),
+  // A digest derived from the reference: stable across runs, and plainly not a registry's.
+  "docker:index/getRegistryImage:getRegistryImage": (i) => ({
+    id: i.name,
+    name: i.name,
+    sha256Digest: `sha256:${createHash("sha256").update(`offline-plan:${i.name}`).digest("hex")}`,
+  }),
 };
 
 export class GcpMocks implements pulumi.runtime.Mocks {

@@ -50,7 +50,7 @@ describe("npm run plan", () => {
   });
 
   it("stops on bad config with one line per problem, a non-zero exit and no JSON", () => {
-    const file = withStackFile("badconfig", "config:\n  defimon:preset: huge\n  defimon:pubsub:\n    ackDeadlineSeconds: 5\n");
+    const file = withStackFile("badconfig", "config:\n  gcp:region: europe-west1\n  defimon:preset: huge\n  defimon:pubsub:\n    ackDeadlineSeconds: 5\n");
     try {
       const { code, stdout, stderr } = plan("--stack", "badconfig", "--json");
       expect(code).toBe(1);

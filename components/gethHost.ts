@@ -1,0 +1,160 @@
+import * as docker from "@pulumi/docker";
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { dataDirectories, hostLayout } from "../lib/hostLayout";
+import { NodeImageName, parseImageReference, pinImage } from "../lib/images";
+import { NetworkName } from "../lib/networks";
+import { bootMetadata, SecretFile } from "../lib/render/bootMetadata";
+import { composeFiles, renderCompose } from "../lib/render/compose";
+import { renderGethToml } from "../lib/render/gethToml";
+import { renderGrafanaDatasources, renderPrometheusYml } from "../lib/render/prometheus";
+
+/** Ubuntu LTS: Shielded VM capable, with the guest agent that runs startup and shutdown scripts. */
+export const hostImage = "ubuntu-os-cloud/ubuntu-2404-lts-amd64";
+
+export interface GethHostArgs {
+  /** Account ID of the host's own service account (never the default compute account). */
+  serviceAccountId: string;
+  zone: string;
+  /** Checked in config against geth's cache plus Lighthouse and the other containers. */
+  machineType: string;
+  /** Chain data disk: at least the network's minimum (config checks it). Grows in place. */
+  dataDiskSizeGb: number;
+  dataDiskType: string;
+  subnetId: pulumi.Input<string>;
+  /** The static external IP, also announced to peers. */
+  externalIp: pulumi.Input<string>;
+  /** Network tag the firewall rules target. */
+  networkTag: string;
+  network: NetworkName;
+  gethCache: number;
+  maxPeers: number;
+  checkpointSyncUrl: string;
+  /** Image references of geth, lighthouse, prometheus, grafana: tag and/or digest. */
+  images: Record<NodeImageName, string>;
+  /** DEFIMON services: image (tag and/or digest), port, command. */
+  services: Record<string, { image: string; port?: number; command?: string[] }>;
+  /** The services' .env (event-stream settings); no credentials in it. */
+  eventStreamEnv: pulumi.Input<string>;
+  /** Topic the host's services publish to: the host's account gets publisher on it alone. */
+  publishTopic: pulumi.Input<string>;
+  projectId: pulumi.Input<string>;
+  /** Secrets the host reads at boot: their IDs, and the Secret Manager secrets to grant access to. */
+  secretFiles: SecretFile[];
+  secrets: Record<string, gcp.secretmanager.Secret>;
+  /** Deletion protection on the VM and Pulumi protection on VM and data disk. */
+  protect: boolean;
+  labels: Record<string, string>;
+}
+
+/**
+ * The Compute Engine VM that runs geth, Lighthouse, Prometheus, Grafana and the DEFIMON
+ * services with docker compose, its chain data disk, and its own service account with
+ * only what the host needs. Shielded VM, OS Login, no project SSH keys, no serial port.
+ */
+export class GethHost extends pulumi.ComponentResource {
+  readonly serviceAccount: gcp.serviceaccount.Account;
+  /** publisher on the topic, logging.logWriter, monitoring.metricWriter, secretAccessor per secret. */
+  readonly grants: pulumi.Resource[];
+  readonly dataDisk: gcp.compute.Disk;
+  readonly instance: gcp.compute.Instance;
+  /** Every image the host runs, pinned to its digest, by container name. */
+  readonly pinnedImages: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: GethHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("defimon:node:GethHost", name, {}, opts);
+
+    this.serviceAccount = new gcp.serviceaccount.Account(
+      `${name}-sa`,
+      { accountId: args.serviceAccountId, displayName: "DEFIMON Geth host" },
+      { parent: this },
+    );
+    const member = this.serviceAccount.member;
+
+    this.grants = [
+      new gcp.pubsub.TopicIAMMember(`${name}-publisher`, { topic: args.publishTopic, role: "roles/pubsub.publisher", member }, { parent: this }),
+      // Log and metric writing exist only as project roles; they grant writing, no reading.
+      new gcp.projects.IAMMember(`${name}-log-writer`, { project: args.projectId, role: "roles/logging.logWriter", member }, { parent: this }),
+      new gcp.projects.IAMMember(`${name}-metric-writer`, { project: args.projectId, role: "roles/monitoring.metricWriter", member }, { parent: this }),
+      ...Object.entries(args.secrets).map(
+        ([id, secret]) =>
+          new gcp.secretmanager.SecretIamMember(`${name}-reads-${id}`, { secretId: secret.id, role: "roles/secretmanager.secretAccessor", member }, { parent: this }),
+      ),
+    ];
+
+    this.pinnedImages = this.pinImages(name, { ...args.images, ...Object.fromEntries(Object.entries(args.services).map(([service, s]) => [service, s.image])) });
+
+    this.dataDisk = new gcp.compute.Disk(
+      `${name}-chaindata`,
+      { zone: args.zone, type: args.dataDiskType, size: args.dataDiskSizeGb, labels: args.labels, description: `Chain data of geth and Lighthouse (${args.network})` },
+      // The disk outlives VM replacements; on a protected stack it outlives `pulumi destroy` too.
+      { parent: this, protect: args.protect },
+    );
+
+    const metadata = pulumi.all([this.pinnedImages, args.externalIp, args.eventStreamEnv]).apply(([images, externalIp, env]) => {
+      const { geth, lighthouse, prometheus, grafana, ...services } = images;
+      return bootMetadata({
+        files: {
+          [composeFiles.compose]: renderCompose({
+            network: args.network,
+            externalIp,
+            checkpointSyncUrl: args.checkpointSyncUrl,
+            images: { geth, lighthouse, prometheus, grafana },
+            services: Object.fromEntries(Object.entries(args.services).map(([service, s]) => [service, { ...s, image: services[service] }])),
+          }),
+          [composeFiles.gethToml]: renderGethToml({ gethCache: args.gethCache, maxPeers: args.maxPeers }),
+          [composeFiles.prometheus]: renderPrometheusYml(args.services),
+          [composeFiles.grafanaDatasources]: renderGrafanaDatasources(),
+          [composeFiles.env]: env,
+        },
+        secrets: args.secretFiles,
+        dataDirectories,
+      });
+    });
+
+    this.instance = new gcp.compute.Instance(
+      `${name}-vm`,
+      {
+        zone: args.zone,
+        machineType: args.machineType,
+        description: `DEFIMON Geth host (${args.network})`,
+        bootDisk: { autoDelete: true, initializeParams: { image: hostImage, size: 50, type: "pd-balanced", labels: args.labels } },
+        attachedDisks: [{ source: this.dataDisk.id, deviceName: hostLayout.dataDeviceName, mode: "READ_WRITE" }],
+        networkInterfaces: [{ subnetwork: args.subnetId, accessConfigs: [{ natIp: args.externalIp, networkTier: "PREMIUM" }] }],
+        // Its own account; the cloud-platform scope leaves access to IAM, which grants the above only.
+        serviceAccount: { email: this.serviceAccount.email, scopes: ["cloud-platform"] },
+        shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
+        canIpForward: false,
+        deletionProtection: args.protect,
+        // metadata (not metadataStartupScript, which forces a new VM): changes apply in place.
+        metadata,
+        tags: [args.networkTag],
+        labels: args.labels,
+        scheduling: { automaticRestart: true, onHostMaintenance: "MIGRATE", preemptible: false },
+        // A machine-type change stops and starts the VM instead of replacing it.
+        allowStoppingForUpdate: true,
+      },
+      // The host must be able to read its secrets when it first boots.
+      { parent: this, protect: args.protect, dependsOn: this.grants },
+    );
+
+    this.registerOutputs({ instanceName: this.instance.name, dataDiskId: this.dataDisk.id });
+  }
+
+  /**
+   * Resolves each image to `reference@sha256:...` with the registry's current digest, at
+   * deploy time, unless config already pins a digest. The Docker provider only queries
+   * registries here, so its daemon check is off: no Docker engine is needed.
+   */
+  private pinImages(name: string, references: Record<string, string>): pulumi.Output<Record<string, string>> {
+    let registry: docker.Provider | undefined;
+    const pinned = Object.entries(references).map(([container, reference]) => {
+      if (parseImageReference(reference)?.digest) return pulumi.output([container, reference] as const);
+      registry ??= new docker.Provider(`${name}-registry`, { disableDockerDaemonCheck: true }, { parent: this });
+      return docker
+        .getRegistryImageOutput({ name: reference }, { provider: registry, parent: this })
+        .apply((image) => [container, pinImage(reference, image.sha256Digest)] as const);
+    });
+    return pulumi.all(pinned).apply((entries) => Object.fromEntries(entries));
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Container images the Geth host runs. Tags name the release; at deploy time each is
+ * resolved to its registry digest (components/imageDigests.ts), so a reboot never pulls
+ * a different image and a version bump shows in the preview as a diff.
+ */
+
+/** Default images of the node's own containers; `defimon:node.images` overrides any. */
+export const defaultImages = {
+  geth: "ethereum/client-go:v1.17.5",
+  lighthouse: "sigp/lighthouse:v8.0.0",
+  prometheus: "prom/prometheus:v3.5.0",
+  grafana: "grafana/grafana:12.1.0",
+};
+export type NodeImageName = keyof typeof defaultImages;
+
+const component = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const registry = "(?:[a-zA-Z0-9-]+(?:\\.[a-zA-Z0-9-]+)+(?::[0-9]+)?/|localhost(?::[0-9]+)?/)?";
+/** An image reference with a tag, a digest, or both (`repo:tag@sha256:...`). */
+export const imageReferencePattern = new RegExp(
+  `^${registry}${component}(?:/${component})*(?::(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?<digest>sha256:[0-9a-f]{64}))?$`,
+);
+
+export function parseImageReference(reference: string): { repository: string; tag?: string; digest?: string } | undefined {
+  const match = imageReferencePattern.exec(reference);
+  if (!match) return undefined;
+  const { tag, digest } = match.groups ?? {};
+  const repository = reference.replace(/@sha256:[0-9a-f]{64}$/, "").replace(/:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "");
+  return { repository, tag, digest };
+}
+
+/** `repo:tag@sha256:...`: the tag for people, the digest for docker. */
+export function pinImage(reference: string, digest: string): string {
+  return `${reference.replace(/@sha256:[0-9a-f]{64}$/, "")}@${digest}`;
+}

@@ -1,0 +1,69 @@
+import * as fs from "fs";
+import * as path from "path";
+
+/** The boot scripts, as committed (shellcheck checks these very files). */
+export const bootScripts = {
+  startup: fs.readFileSync(path.join(__dirname, "..", "..", "boot", "startup.sh"), "utf8"),
+  shutdown: fs.readFileSync(path.join(__dirname, "..", "..", "boot", "shutdown.sh"), "utf8"),
+};
+
+export interface SecretFile {
+  /** Secret Manager secret ID (not its value). */
+  secretId: string;
+  /** File name in the host's secrets folder. */
+  file: string;
+  /** Octal mode, e.g. "0400". */
+  mode: string;
+  /** uid:gid that owns it: the container user that reads it. */
+  owner: string;
+}
+
+export interface BootMetadataInput {
+  /** The compose project's files, by file name. */
+  files: Record<string, string>;
+  secrets: SecretFile[];
+  /** Data directories on the chain data disk, and their uid:gid. */
+  dataDirectories: Record<string, string>;
+}
+
+/** Metadata key holding a compose-project file: "docker-compose.yml" -> "defimon-file-docker-compose-yml". */
+export function fileMetadataKey(file: string): string {
+  return `defimon-file-${file.replace(/^\./, "dot-").replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`;
+}
+
+/**
+ * The instance metadata the host boots from. Everything the startup script needs is
+ * here: the compose files, one metadata value each, with a manifest of where they go;
+ * the names (never the values) of the secrets to fetch. Changing any of it updates the
+ * instance in place and takes effect at the next boot (or a re-run of the script).
+ */
+export function bootMetadata(input: BootMetadataInput): Record<string, string> {
+  for (const file of Object.keys(input.files)) {
+    if (!/^[A-Za-z0-9._-]+$/.test(file) || file === "." || file === "..") throw new Error(`boot file name ${JSON.stringify(file)} is not a plain file name`);
+  }
+  const lines = (rows: string[][]) => rows.map((row) => row.join(" ")).join("\n") + "\n";
+  return {
+    "startup-script": bootScripts.startup,
+    "shutdown-script": bootScripts.shutdown,
+    // Access by IAM (OS Login) only; no project-wide keys; no interactive serial console.
+    "enable-oslogin": "TRUE",
+    "block-project-ssh-keys": "TRUE",
+    "serial-port-enable": "FALSE",
+    "defimon-files": lines(Object.keys(input.files).map((file) => [fileMetadataKey(file), file])),
+    ...Object.fromEntries(Object.entries(input.files).map(([file, text]) => [fileMetadataKey(file), text])),
+    "defimon-secrets": lines(input.secrets.map((s) => [s.secretId, s.file, s.mode, s.owner])),
+    "defimon-data-dirs": lines(Object.entries(input.dataDirectories)),
+  };
+}
+
+/** Reads the compose files back out of instance metadata (the offline plan's --out). */
+export function filesFromMetadata(metadata: Record<string, unknown>): Record<string, string> {
+  const manifest = typeof metadata["defimon-files"] === "string" ? metadata["defimon-files"] : "";
+  const files: Record<string, string> = {};
+  for (const line of manifest.split("\n").filter(Boolean)) {
+    const [key, file] = line.split(" ");
+    const text = metadata[key];
+    if (typeof text === "string") files[file] = text;
+  }
+  return files;
+}

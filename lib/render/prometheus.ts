@@ -1,0 +1,40 @@
+import { stringify } from "yaml";
+import { ports } from "../hostLayout";
+
+export interface ScrapeTarget {
+  job: string;
+  target: string;
+  metricsPath?: string;
+}
+
+/** Prometheus scrapes geth, the beacon node, itself and every DEFIMON service with a port. */
+export function prometheusConfig(services: Record<string, { port?: number }>) {
+  const targets: ScrapeTarget[] = [
+    { job: "geth", target: `geth:${ports.gethMetrics}`, metricsPath: "/debug/metrics/prometheus" },
+    { job: "lighthouse", target: `lighthouse:${ports.lighthouseMetrics}` },
+    { job: "prometheus", target: `localhost:${ports.prometheus}` },
+    ...Object.entries(services)
+      .filter(([, service]) => service.port !== undefined)
+      .map(([name, service]) => ({ job: name, target: `${name}:${service.port}` })),
+  ];
+  return {
+    global: { scrape_interval: "15s", evaluation_interval: "15s" },
+    scrape_configs: targets.map((t) => ({
+      job_name: t.job,
+      ...(t.metricsPath ? { metrics_path: t.metricsPath } : {}),
+      static_configs: [{ targets: [t.target] }],
+    })),
+  };
+}
+
+export function renderPrometheusYml(services: Record<string, { port?: number }>): string {
+  return `---\n# Rendered by the DEFIMON Pulumi stack.\n${stringify(prometheusConfig(services))}`;
+}
+
+/** Grafana's provisioned data source: the local Prometheus. */
+export function renderGrafanaDatasources(): string {
+  return `---\n${stringify({
+    apiVersion: 1,
+    datasources: [{ name: "Prometheus", type: "prometheus", access: "proxy", url: `http://prometheus:${ports.prometheus}`, isDefault: true }],
+  })}`;
+}
