@@ -252,7 +252,7 @@ export const stackConfigSchema = z
     }
     for (const [name, service] of Object.entries(config.services)) {
       if (name in defaultImages) {
-        ctx.addIssue({ code: "custom", path: ["services", name], input: name, message: `is the name of one of the node's own containers (${Object.keys(defaultImages).join(", ")})` });
+        ctx.addIssue({ code: "custom", path: ["services", name], message: `is the name of one of the node's own containers (${Object.keys(defaultImages).join(", ")})` });
       }
       if (service.port !== undefined && reservedHostPorts.includes(service.port)) {
         ctx.addIssue({ code: "custom", path: ["services", name, "port"], message: `is taken by the node (${reservedHostPorts.join(", ")})` });

@@ -17,15 +17,23 @@ describe.each([
     plan = await planStack(stack);
   });
 
-  it("declares the event bus, its key and the services' account", () => {
+  it("declares the event bus, its key, the services' account and the Geth host", () => {
     const count = (type: string) => ofType(plan, type).length;
     expect(count("gcp:pubsub/topic:Topic")).toBe(2);
     expect(count("gcp:pubsub/subscription:Subscription")).toBe(2);
     expect(count("gcp:kms/keyRing:KeyRing")).toBe(1);
     expect(count("gcp:kms/cryptoKey:CryptoKey")).toBe(1);
-    expect(count("gcp:serviceaccount/account:Account")).toBe(1);
+    expect(count("gcp:serviceaccount/account:Account")).toBe(2); // the services' and the host's
     expect(count("gcp:serviceaccount/key:Key")).toBe(1);
     expect(count("gcp:projects/service:Service")).toBe(8);
+    expect(count("gcp:compute/instance:Instance")).toBe(1);
+    expect(count("gcp:compute/disk:Disk")).toBe(1);
+    expect(count("gcp:compute/network:Network")).toBe(1);
+    expect(count("gcp:compute/subnetwork:Subnetwork")).toBe(1);
+    expect(count("gcp:compute/address:Address")).toBe(1);
+    expect(count("gcp:compute/firewall:Firewall")).toBe(4);
+    expect(count("gcp:secretmanager/secret:Secret")).toBe(2);
+    expect(count("gcp:secretmanager/secretVersion:SecretVersion")).toBe(2);
   });
 
   it("encrypts both topics with the stack's key, after the service agent may use it", () => {

@@ -41,13 +41,17 @@ export const gethConfigKeys: Record<string, string[]> = {
 /** RPC namespaces that may be served over HTTP/WS: read-only ones. */
 export const safeRpcModules = ["eth", "net", "web3", "txpool"];
 
-/** The keys of a parsed geth config that geth would refuse, as "Table.Key". */
-export function unknownGethKeys(config: Record<string, unknown>, table = ""): string[] {
+/**
+ * The keys of a parsed geth config that geth would refuse, as "Table.Key": keys no
+ * struct has, and values where geth expects a table (`P2P = 30303` under [Node]).
+ */
+export function invalidGethKeys(config: Record<string, unknown>, table = ""): string[] {
   const known = gethConfigKeys[table];
   return Object.entries(config).flatMap(([key, value]) => {
     const path = table ? `${table}.${key}` : key;
     if (!known?.includes(key)) return [path];
     const isTable = value !== null && typeof value === "object" && !Array.isArray(value);
-    return isTable && gethConfigKeys[path] ? unknownGethKeys(value as Record<string, unknown>, path) : [];
+    if (gethConfigKeys[path] === undefined) return [];
+    return isTable ? invalidGethKeys(value as Record<string, unknown>, path) : [path];
   });
 }

@@ -120,6 +120,59 @@ describe("stack configuration", () => {
     expect(lines[0]).not.toMatch(/\n|at .*\.ts:\d+/);
   });
 
+  // The Geth host's rules: one row each, the bad input and the line the user sees.
+  it.each<[string, Record<string, unknown>, string]>([
+    ["unknown network", { node: { network: "goerli" } }, 'defimon:node.network = "goerli": one of mainnet, sepolia, hoodi'],
+    ["disk too small for mainnet", { preset: "high-load", node: { dataDiskSizeGb: 1000 } }, "defimon:node.dataDiskSizeGb = 1000: too small for mainnet: at least 2000 GB"],
+    ["preset disk too small for a switched network", { node: { network: "mainnet", machineType: "n2-highmem-8" } }, "defimon:node.dataDiskSizeGb = 400: too small for mainnet: at least 2000 GB"],
+    ["machine too small for the cache", { preset: "high-load", node: { machineType: "n2-standard-4" } }, 'defimon:node.machineType = "n2-standard-4": has 16384 MiB; geth cache 8192 MiB plus geth, Lighthouse on mainnet and the other containers need 24576 MiB'],
+    ["cache too large for the machine", { node: { gethCache: 16384 } }, 'defimon:node.machineType = "e2-standard-4": has 16384 MiB; geth cache 16384 MiB'],
+    ["unknown machine type", { node: { machineType: "e2-micro" } }, 'defimon:node.machineType = "e2-micro": a machine type <family>-<standard|highmem|highcpu>-<vCPUs>'],
+    ["HDD data disk", { node: { dataDiskType: "pd-standard" } }, 'defimon:node.dataDiskType = "pd-standard": pd-ssd or pd-balanced (pd-standard is too slow for geth)'],
+    ["cache below 1 GiB", { node: { gethCache: 512 } }, "defimon:node.gethCache = 512: an integer from 1024 to 131072 MiB"],
+    ["peers above 200", { node: { maxPeers: 500 } }, "defimon:node.maxPeers = 500: an integer from 10 to 200 peers"],
+    ["zone that is not a zone", { node: { zone: "europe-west1" } }, 'defimon:node.zone = "europe-west1": a zone such as europe-west1-b'],
+    ["zone outside the region", { node: { zone: "us-east1-b" } }, 'defimon:node.zone = "us-east1-b": must lie in gcp:region europe-west1'],
+    ["checkpoint URL over http", { node: { checkpointSyncUrl: "http://checkpoint.example" } }, 'defimon:node.checkpointSyncUrl = "http://checkpoint.example": an https:// URL'],
+    ["image on latest", { node: { images: { geth: "ethereum/client-go:latest" } } }, 'defimon:node.images.geth = "ethereum/client-go:latest": must name a version tag or a sha256 digest'],
+    ["image without a tag", { node: { images: { grafana: "grafana/grafana" } } }, 'defimon:node.images.grafana = "grafana/grafana": must name a version tag'],
+    ["image that is no reference", { node: { images: { lighthouse: "Sigp/Lighthouse v8" } } }, 'defimon:node.images.lighthouse = "Sigp/Lighthouse v8": an image reference'],
+    ["unknown image name", { node: { images: { erigon: "erigontech/erigon:v3.0.0" } } }, 'defimon:node.images.erigon = "erigontech/erigon:v3.0.0": unknown key'],
+    ["RPC open to the internet", { access: { rpcSourceRanges: ["0.0.0.0/0"] } }, 'defimon:access.rpcSourceRanges[0] = "0.0.0.0/0": must not open to the whole internet'],
+    ["admin open to the IPv6 internet", { access: { adminSourceRanges: ["::/0"] } }, 'defimon:access.adminSourceRanges[0] = "::/0": must not open to the whole internet'],
+    ["a range that does not parse", { access: { rpcSourceRanges: ["203.0.113.0/24", "203.0.113.7"] } }, 'defimon:access.rpcSourceRanges[1] = "203.0.113.7": a CIDR range such as 203.0.113.0/24'],
+    ["ranges that are not a list", { access: { adminSourceRanges: "203.0.113.0/24" } }, 'defimon:access.adminSourceRanges = "203.0.113.0/24": a list of CIDR ranges'],
+    ["service without an image", { services: { "analytics-api": { port: 8000 } } }, "defimon:services.analytics-api.image = (not set): an image reference"],
+    ["service on a node port", { services: { "analytics-api": { image: "ghcr.io/defimon/analytics-api:1.0.0", port: 8545 } } }, "defimon:services.analytics-api.port = 8545: is taken by the node"],
+    ["service named like a node container", { services: { geth: { image: "ghcr.io/defimon/geth:1.0.0" } } }, 'defimon:services.geth = {"image":"ghcr.io/defimon/geth:1.0.0"}: is the name of one of the node\'s own containers'],
+    ["service with a bad name", { services: { Analytics: { image: "ghcr.io/defimon/a:1.0.0" } } }, 'defimon:services has key "Analytics": service names are 1 to 31 lowercase'],
+  ])("rejects %s", (_rule, raw, expected) => {
+    const lines = problems({ preset: "small", ...raw });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(expected);
+  });
+
+  it("resolves the host from the preset, the overrides and the provider's location", () => {
+    const config = parseStackConfig({ preset: "standard", node: { gethCache: 6144, images: { geth: "ethereum/client-go:v1.17.4" } } }, { region: "us-central1" });
+    expect(config.node).toMatchObject({
+      network: "sepolia",
+      machineType: "n2-standard-8",
+      dataDiskSizeGb: 1200,
+      gethCache: 6144,
+      region: "us-central1",
+      zone: "us-central1-b",
+      checkpointSyncUrl: "https://checkpoint-sync.sepolia.ethpandaops.io",
+    });
+    expect(config.node.images.geth).toBe("ethereum/client-go:v1.17.4");
+    expect(config.node.images.lighthouse).toMatch(/^sigp\/lighthouse:v/);
+    expect(config.access).toEqual({ rpcSourceRanges: [], adminSourceRanges: [] });
+  });
+
+  it("needs a region or a zone for the host", () => {
+    expect(() => parseStackConfig({ preset: "small" }, {})).toThrow("gcp:region = (not set): a region such as europe-west1 (or set defimon:node.zone)");
+    expect(parseStackConfig({ preset: "small" }, { zone: "asia-east1-a" }).node).toMatchObject({ region: "asia-east1", zone: "asia-east1-a" });
+  });
+
   it("reports every problem at once, one line each", () => {
     const lines = problems({ preset: "tiny", pubsub: { ackDeadlineSeconds: 1, maxDeliveryAttempts: 1000 }, kms: { rotationPeriod: "1y" } });
     expect(lines).toEqual([

@@ -1,0 +1,87 @@
+import { composeProject, ComposeInput } from "../../../lib/render/compose";
+import { prometheusConfig } from "../../../lib/render/prometheus";
+
+const digest = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`;
+const input: ComposeInput = {
+  network: "mainnet",
+  externalIp: "203.0.113.10",
+  checkpointSyncUrl: "https://mainnet.checkpoint.sigp.io",
+  images: {
+    geth: `ethereum/client-go:v1.17.5@${digest(1)}`,
+    lighthouse: `sigp/lighthouse:v8.0.0@${digest(2)}`,
+    prometheus: `prom/prometheus:v3.5.0@${digest(3)}`,
+    grafana: `grafana/grafana:12.1.0@${digest(4)}`,
+  },
+  services: {
+    "analytics-api": { image: `ghcr.io/defimon/analytics-api:1.0.0@${digest(5)}`, port: 8000 },
+    "event-indexer": { image: `ghcr.io/defimon/event-indexer:1.0.0@${digest(6)}`, command: ["index", "--follow"] },
+  },
+};
+const project = composeProject(input) as { services: Record<string, any> };
+const published = (service: string): string[] => project.services[service].ports ?? [];
+
+describe("docker compose project", () => {
+  it("runs geth, Lighthouse, Prometheus, Grafana and the DEFIMON services", () => {
+    expect(Object.keys(project.services)).toEqual(["geth", "lighthouse", "prometheus", "grafana", "analytics-api", "event-indexer"]);
+  });
+
+  it("runs every image by digest, with restart policy and rotated logs", () => {
+    for (const service of Object.values(project.services)) {
+      expect(service.image).toMatch(/@sha256:[0-9a-f]{64}$/);
+      expect(service.restart).toBe("unless-stopped");
+      expect(service.logging).toEqual({ driver: "json-file", options: { "max-size": "50m", "max-file": "5" } });
+    }
+  });
+
+  it("publishes P2P, RPC and dashboards, never the Engine API or metrics ports", () => {
+    const all = Object.keys(project.services).flatMap(published);
+    expect(published("geth")).toEqual(["30303:30303/tcp", "30303:30303/udp", "8545:8545/tcp", "8546:8546/tcp"]);
+    expect(published("lighthouse")).toEqual(["9000:9000/tcp", "9000:9000/udp", "9001:9001/udp"]);
+    expect(published("grafana")).toEqual(["3002:3000/tcp"]);
+    expect(published("analytics-api")).toEqual(["8000:8000/tcp"]);
+    for (const port of ["8551", "6060", "5052", "5054"]) expect(all.join(" ")).not.toMatch(new RegExp(`(^|\\D)${port}:`));
+  });
+
+  it("shares one JWT file between geth and Lighthouse for the Engine API", () => {
+    const jwt = "/run/defimon/secrets/jwt.hex:/secrets/jwt.hex:ro";
+    expect(project.services.geth.volumes).toContain(jwt);
+    expect(project.services.lighthouse.volumes).toContain(jwt);
+    expect(project.services.lighthouse.command).toEqual(expect.arrayContaining(["--execution-endpoint", "http://geth:8551", "--execution-jwt", "/secrets/jwt.hex"]));
+  });
+
+  it("checkpoint-syncs the beacon node and announces the static IP", () => {
+    expect(project.services.lighthouse.command).toEqual(expect.arrayContaining(["--network", "mainnet", "--checkpoint-sync-url", "https://mainnet.checkpoint.sigp.io", "--enr-address", "203.0.113.10"]));
+    expect(project.services.geth.command).toEqual(["--config", "/config/geth.toml", "--mainnet", "--nat", "extip:203.0.113.10"]);
+  });
+
+  it("gives geth time to flush on stop and checks its health", () => {
+    expect(project.services.geth.stop_grace_period).toBe("5m");
+    expect(project.services.geth.healthcheck.test).toEqual(["CMD", "geth", "attach", "--exec", "net.listening", "/data/geth.ipc"]);
+  });
+
+  it("reads Grafana's admin password from a secret file: never in the compose file", () => {
+    expect(project.services.grafana.environment.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe("/run/secrets/grafana_admin_password");
+    expect(project.services.grafana.environment).not.toHaveProperty("GF_SECURITY_ADMIN_PASSWORD");
+    expect(JSON.stringify(project)).not.toMatch(/Cal1f0rn1a|admin\/admin/);
+  });
+
+  it("wires the DEFIMON services to the event stream .env and to geth, with no key file", () => {
+    const service = project.services["analytics-api"];
+    expect(service.env_file).toEqual([".env"]);
+    expect(service.environment).toEqual({ ETH_RPC_URL: "http://geth:8545", ETH_WS_URL: "ws://geth:8546", ETH_NETWORK: "mainnet" });
+    expect(JSON.stringify(project)).not.toMatch(/GOOGLE_APPLICATION_CREDENTIALS|key\.json/);
+    expect(project.services["event-indexer"].command).toEqual(["index", "--follow"]);
+  });
+});
+
+describe("prometheus.yml", () => {
+  it("scrapes geth's Prometheus endpoint, Lighthouse and the services that have a port", () => {
+    const config = prometheusConfig(input.services);
+    expect(config.scrape_configs).toEqual([
+      { job_name: "geth", metrics_path: "/debug/metrics/prometheus", static_configs: [{ targets: ["geth:6060"] }] },
+      { job_name: "lighthouse", static_configs: [{ targets: ["lighthouse:5054"] }] },
+      { job_name: "prometheus", static_configs: [{ targets: ["localhost:9090"] }] },
+      { job_name: "analytics-api", static_configs: [{ targets: ["analytics-api:8000"] }] },
+    ]);
+  });
+});
