@@ -13,6 +13,8 @@ module.exports = {
       { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } },
     ],
   },
+  // Both cores: much of the suite waits on child processes (plan CLI, shellcheck, docker-compose).
+  maxWorkers: 2,
   reporters: ["default", "<rootDir>/test/reporters/summaryLine.js"],
   // Offline plans run the whole program; the default 5 s is tight on a busy 2-core machine.
   testTimeout: 30000,

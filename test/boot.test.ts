@@ -74,6 +74,16 @@ describe.each(["dev", "prod"])("boot files of stack %s", (stack) => {
   });
 });
 
+describe("the repository's own YAML", () => {
+  it("passes yamllint (Pulumi project and stack files)", () => {
+    const files = fs.readdirSync(root).filter((file) => /\.ya?ml$/.test(file));
+    expect(files).toEqual(expect.arrayContaining(["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"]));
+    const result = tool("yamllint", ["--strict", "-c", ".yamllint.yaml", ...files], root);
+    expect(result.output).toBe("");
+    expect(result.code).toBe(0);
+  });
+});
+
 describe("the validators themselves", () => {
   // Each tool must be able to say no; otherwise the checks above prove nothing.
   it("shellcheck rejects an unquoted expansion", () => {

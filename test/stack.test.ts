@@ -2,6 +2,7 @@
  * Both stack files, end to end: the real index.ts under the offline plan's mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { mockSecretValues } from "../lib/plan/mocks";
 import { ProgramError } from "../lib/plan/run";
 import { parseDotenv } from "../lib/render/dotenv";
 import { named, nameOf, ofType, Plan, planStack } from "./helpers/run";
@@ -9,8 +10,8 @@ import { named, nameOf, ofType, Plan, planStack } from "./helpers/run";
 const projectLevelIam = /^gcp:(projects|organizations|folder)\/iAM(Member|Binding|Policy)/i;
 
 describe.each([
-  ["dev", { preset: "small", protect: false, maxMessages: "100", batchSize: "50", publishers: "5" }],
-  ["prod", { preset: "high-load", protect: true, maxMessages: "5000", batchSize: "500", publishers: "20" }],
+  ["dev", { preset: "small", protect: false, maxMessages: "100", batchSize: "50", publishers: "5", network: "hoodi", machineType: "e2-standard-4", diskGb: 400 }],
+  ["prod", { preset: "high-load", protect: true, maxMessages: "5000", batchSize: "500", publishers: "20", network: "mainnet", machineType: "n2-highmem-8", diskGb: 2500 }],
 ])("stack %s", (stack, expected) => {
   let plan: Plan;
   beforeAll(async () => {
@@ -90,6 +91,29 @@ describe.each([
     expect(text).not.toContain("MOCK-PRIVATE-KEY");
   });
 
+  it("keeps generated secrets (JWT, Grafana password) out of metadata, outputs and the plan", () => {
+    const text = JSON.stringify(plan);
+    for (const value of Object.values(mockSecretValues)) expect(text).not.toContain(value);
+    for (const version of ofType(plan, "gcp:secretmanager/secretVersion:SecretVersion")) expect(version.inputs.secretData).toBe("[secret]");
+    expect(plan.outputs.grafanaPasswordSecret).toBe(`defimon-${stack}-grafana-admin-password`);
+  });
+
+  it(`runs the Geth host on ${expected.network}`, () => {
+    expect(plan.outputs).toMatchObject({
+      nodeNetwork: expected.network,
+      nodeZone: "europe-west1-b",
+      nodeExternalIp: "203.0.113.10",
+      nodeInternalRpcUrl: "http://10.20.0.2:8545",
+      nodeVmName: "defimon-node-vm-0a1b2c3",
+      nodeDataDiskId: expect.stringMatching(/\/disks\/defimon-node-chaindata-/),
+      rpcTunnelCommand: `gcloud compute start-iap-tunnel defimon-node-vm-0a1b2c3 8545 --local-host-port=localhost:8545 --zone europe-west1-b --project defimon-${stack}`,
+      grafanaTunnelCommand: `gcloud compute start-iap-tunnel defimon-node-vm-0a1b2c3 3002 --local-host-port=localhost:3002 --zone europe-west1-b --project defimon-${stack}`,
+    });
+    expect(named(plan, "defimon-node-vm").inputs.machineType).toBe(expected.machineType);
+    expect(named(plan, "defimon-node-chaindata").inputs).toMatchObject({ size: expected.diskGb });
+    expect(Object.keys(plan.outputs.nodeImages as object).sort()).toEqual(["ai-ml-service", "analytics-api", "data-ingestion", "event-indexer", "geth", "grafana", "lighthouse", "prometheus", "stream-processing"]);
+  });
+
   it("exports names and ids of all four Pub/Sub resources, the key and the account", () => {
     expect(plan.outputs).toMatchObject({
       topicName: "defimon-events",
@@ -132,6 +156,17 @@ describe("stack config overrides", () => {
     const plan = await planStack("dev", { serviceAccount: { createKey: false } });
     expect(ofType(plan, "gcp:serviceaccount/key:Key")).toEqual([]);
     expect(plan.outputs).not.toHaveProperty("serviceAccountKey");
+  });
+
+  it("opens RPC and dashboards to the configured ranges, and sizes the host from node overrides", async () => {
+    const plan = await planStack("dev", {
+      access: { rpcSourceRanges: ["203.0.113.0/24"], adminSourceRanges: ["198.51.100.7/32"] },
+      node: { network: "sepolia", dataDiskSizeGb: 1500, machineType: "n2-standard-8", gethCache: 4096 },
+    });
+    expect(named(plan, "defimon-node-net-rpc").inputs.sourceRanges).toEqual(["203.0.113.0/24"]);
+    expect(named(plan, "defimon-node-net-admin").inputs.sourceRanges).toEqual(["198.51.100.7/32"]);
+    expect(named(plan, "defimon-node-chaindata").inputs.size).toBe(1500);
+    expect(plan.outputs.nodeNetwork).toBe("sepolia");
   });
 
   it("stops on bad config before declaring any resource", async () => {

@@ -14,7 +14,9 @@ export function runComponents(declare: () => unknown, config: Record<string, unk
   const engineConfig = Object.fromEntries(
     Object.entries(config).map(([key, value]) => [`defimon:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
   );
-  return runProgram({ project: "defimon", stack, config: engineConfig, program: declare });
+  // Whatever `declare` returns is not exported: a component as a stack output would be
+  // serialized whole, raw provider outputs included.
+  return runProgram({ project: "defimon", stack, config: engineConfig, program: () => void declare() });
 }
 
 /**

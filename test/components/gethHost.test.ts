@@ -1,0 +1,135 @@
+import * as gcp from "@pulumi/gcp";
+import { GethHost, GethHostArgs, hostImage } from "../../components/gethHost";
+import { defaultImages } from "../../lib/images";
+import { mockSecretValues } from "../../lib/plan/mocks";
+import { filesFromMetadata } from "../../lib/render/bootMetadata";
+import { named, nameOf, ofType, Plan, runComponents } from "../helpers/run";
+
+const pinnedGeth = `ethereum/client-go:v1.17.5@sha256:${"a".repeat(64)}`;
+
+function declare(overrides: Partial<GethHostArgs> = {}): Promise<Plan> {
+  return runComponents(() => {
+    const secret = new gcp.secretmanager.Secret("jwt-secret", { secretId: "defimon-test-geth-jwt", replication: { auto: {} } });
+    new GethHost("host", {
+      serviceAccountId: "defimon-node-test",
+      zone: "europe-west1-b",
+      machineType: "n2-highmem-8",
+      dataDiskSizeGb: 2500,
+      dataDiskType: "pd-ssd",
+      subnetId: "projects/p/regions/europe-west1/subnetworks/s",
+      externalIp: "203.0.113.10",
+      networkTag: "defimon-node",
+      network: "mainnet",
+      gethCache: 8192,
+      maxPeers: 50,
+      checkpointSyncUrl: "https://mainnet.checkpoint.sigp.io",
+      images: { ...defaultImages },
+      services: { "analytics-api": { image: "ghcr.io/defimon/analytics-api:1.0.0", port: 8000 } },
+      eventStreamEnv: "EVENT_STREAM_ENABLED=true\n",
+      publishTopic: "defimon-events",
+      projectId: "defimon-offline-plan",
+      secretFiles: [{ secretId: "defimon-test-geth-jwt", file: "jwt.hex", mode: "0400", owner: "0:0" }],
+      secrets: { "geth-jwt": secret },
+      protect: false,
+      labels: { team: "defimon" },
+      ...overrides,
+    });
+  });
+}
+
+const vm = (plan: Plan) => named(plan, "host-vm");
+const metadata = (plan: Plan) => vm(plan).inputs.metadata as Record<string, string>;
+
+describe("GethHost", () => {
+  it("is a Shielded VM with OS Login, no project SSH keys, no serial port, no IP forwarding", async () => {
+    const plan = await declare();
+    expect(vm(plan).inputs).toMatchObject({
+      machineType: "n2-highmem-8",
+      zone: "europe-west1-b",
+      shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
+      canIpForward: false,
+      tags: ["defimon-node"],
+    });
+    expect(metadata(plan)).toMatchObject({ "enable-oslogin": "TRUE", "block-project-ssh-keys": "TRUE", "serial-port-enable": "FALSE" });
+    expect((vm(plan).inputs.bootDisk as any).initializeParams.image).toBe(hostImage);
+  });
+
+  it("runs as its own service account, never the default compute one", async () => {
+    const plan = await declare();
+    const email = "defimon-node-test@defimon-offline-plan.iam.gserviceaccount.com";
+    expect(named(plan, "host-sa").inputs.accountId).toBe("defimon-node-test");
+    expect(vm(plan).inputs.serviceAccount).toEqual({ email, scopes: ["cloud-platform"] });
+    expect(JSON.stringify(vm(plan).inputs)).not.toContain("-compute@developer.gserviceaccount.com");
+  });
+
+  it("grants the host publish on the topic, log and metric writing, and reading its own secrets: nothing else", async () => {
+    const plan = await declare();
+    const member = "serviceAccount:defimon-node-test@defimon-offline-plan.iam.gserviceaccount.com";
+    const grants = plan.resources.filter((r) => /IAMMember$|IamMember$/.test(r.type) && r.inputs.member === member);
+    expect(grants.map((g) => [g.type.split(":").pop(), g.inputs.role]).sort()).toEqual([
+      ["IAMMember", "roles/logging.logWriter"],
+      ["IAMMember", "roles/monitoring.metricWriter"],
+      ["SecretIamMember", "roles/secretmanager.secretAccessor"],
+      ["TopicIAMMember", "roles/pubsub.publisher"],
+    ]);
+    expect(named(plan, "host-publisher").inputs.topic).toBe("defimon-events");
+    expect(named(plan, "host-reads-geth-jwt").inputs.secretId).toBe("projects/defimon-offline-plan/secrets/defimon-test-geth-jwt");
+    // The VM boots only once it may read its secrets.
+    expect(vm(plan).dependsOn.map(nameOf).sort()).toEqual(grants.map((g) => g.name).sort());
+  });
+
+  it("keeps chain data on its own disk that survives the VM", async () => {
+    const plan = await declare();
+    expect(named(plan, "host-chaindata").inputs).toMatchObject({ zone: "europe-west1-b", type: "pd-ssd", size: 2500 });
+    expect(vm(plan).inputs.attachedDisks).toEqual([{ source: expect.stringMatching(/\/disks\/host-chaindata-/), deviceName: "chaindata", mode: "READ_WRITE" }]);
+    // An attached disk is never auto-deleted with the VM; only the boot disk is.
+    expect(vm(plan).inputs.bootDisk).toMatchObject({ autoDelete: true });
+  });
+
+  it("boots from metadata that updates in place, never from metadataStartupScript", async () => {
+    const plan = await declare();
+    expect(vm(plan).inputs).not.toHaveProperty("metadataStartupScript");
+    expect(metadata(plan)["startup-script"]).toMatch(/^#!\/usr\/bin\/env bash/);
+    expect(metadata(plan)["shutdown-script"]).toContain("stop -t 90 geth");
+    expect(Object.keys(filesFromMetadata(metadata(plan))).sort()).toEqual([".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "prometheus.yml"]);
+    expect(metadata(plan)["defimon-secrets"]).toBe("defimon-test-geth-jwt jwt.hex 0400 0:0\n");
+  });
+
+  it("puts no secret value in metadata", async () => {
+    const text = JSON.stringify(metadata(await declare()));
+    for (const value of Object.values(mockSecretValues)) expect(text).not.toContain(value);
+  });
+
+  it("pins every image to the digest the registry reports, through a daemon-less Docker provider", async () => {
+    const plan = await declare();
+    // Provider inputs reach the engine as text.
+    expect(named(plan, "host-registry")).toMatchObject({ type: "pulumi:providers:docker", inputs: { disableDockerDaemonCheck: "true" } });
+    const compose = filesFromMetadata(metadata(plan))["docker-compose.yml"];
+    const images = [...compose.matchAll(/image: (\S+)/g)].map((m) => m[1]);
+    expect(images).toHaveLength(5);
+    for (const image of images) expect(image).toMatch(/^[^@]+:[^@]+@sha256:[0-9a-f]{64}$/);
+  });
+
+  it("keeps a digest pinned in config as it is, without asking the registry", async () => {
+    const plan = await declare({ images: { ...defaultImages, geth: pinnedGeth } });
+    expect(filesFromMetadata(metadata(plan))["docker-compose.yml"]).toContain(`image: ${pinnedGeth}\n`);
+  });
+
+  it("asks no registry when everything is pinned", async () => {
+    const digest = `@sha256:${"b".repeat(64)}`;
+    const pinned = Object.fromEntries(Object.entries(defaultImages).map(([k, v]) => [k, v + digest])) as typeof defaultImages;
+    const plan = await declare({ images: pinned, services: {} });
+    expect(ofType(plan, "pulumi:providers:docker")).toEqual([]);
+  });
+
+  it("protects VM and disk, with deletion protection, only on protected stacks", async () => {
+    const open = await declare();
+    expect([vm(open).protect, named(open, "host-chaindata").protect, vm(open).inputs.deletionProtection]).toEqual([false, false, false]);
+    const guarded = await declare({ protect: true });
+    expect([vm(guarded).protect, named(guarded, "host-chaindata").protect, vm(guarded).inputs.deletionProtection]).toEqual([true, true, true]);
+  });
+
+  it("changes machine type by stopping the VM, not replacing it", async () => {
+    expect(vm(await declare()).inputs.allowStoppingForUpdate).toBe(true);
+  });
+});

@@ -1,0 +1,31 @@
+import { NodeSecrets } from "../../components/nodeSecrets";
+import { mockSecretValues } from "../../lib/plan/mocks";
+import { named, ofType, runComponents } from "../helpers/run";
+
+describe("NodeSecrets", () => {
+  it("generates a 32-byte JWT and a Grafana password with @pulumi/random", async () => {
+    const plan = await runComponents(() => new NodeSecrets("sec", { secretIdPrefix: "defimon-dev", labels: {} }));
+    expect(named(plan, "sec-jwt")).toMatchObject({ type: "random:index/randomBytes:RandomBytes", inputs: { length: 32 } });
+    expect(named(plan, "sec-grafana-password")).toMatchObject({ type: "random:index/randomPassword:RandomPassword", inputs: { length: 32 } });
+  });
+
+  it("stores them in Secret Manager as secrets, and nowhere in clear", async () => {
+    const plan = await runComponents(() => new NodeSecrets("sec", { secretIdPrefix: "defimon-dev", labels: { team: "defimon" } }));
+    expect(ofType(plan, "gcp:secretmanager/secret:Secret").map((s) => s.inputs)).toEqual([
+      { secretId: "defimon-dev-geth-jwt", replication: { auto: {} }, labels: { team: "defimon" } },
+      { secretId: "defimon-dev-grafana-admin-password", replication: { auto: {} }, labels: { team: "defimon" } },
+    ]);
+    for (const version of ofType(plan, "gcp:secretmanager/secretVersion:SecretVersion")) expect(version.inputs.secretData).toBe("[secret]");
+    const text = JSON.stringify(plan);
+    for (const value of Object.values(mockSecretValues)) expect(text).not.toContain(value);
+  });
+
+  it("tells the host which secrets to fetch, to which file, readable by whom", async () => {
+    let secrets: NodeSecrets | undefined;
+    await runComponents(() => (secrets = new NodeSecrets("sec", { secretIdPrefix: "defimon-dev", labels: {} })));
+    expect(secrets!.secretFiles).toEqual([
+      { secretId: "defimon-dev-geth-jwt", file: "jwt.hex", mode: "0400", owner: "0:0" },
+      { secretId: "defimon-dev-grafana-admin-password", file: "grafana_admin_password", mode: "0440", owner: "0:472" },
+    ]);
+  });
+});
