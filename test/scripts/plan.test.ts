@@ -40,13 +40,18 @@ describe("npm run plan", () => {
     expect(doc.outputs.serviceAccountKey).toBe("[secret]");
   });
 
-  it("prints a tree and writes the rendered .env with --out", () => {
+  it("prints a tree and writes the rendered .env and every file the VM boots with, with --out", () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "defimon-plan-"));
-    const { code, stdout } = plan("--stack", "dev", "--out", out);
+    const { code, stdout } = plan("--stack", "prod", "--out", out);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^pulumi:pulumi:Stack defimon-dev\n├─ defimon:project:Services defimon-apis/);
+    expect(stdout).toMatch(/^pulumi:pulumi:Stack defimon-prod\n├─ defimon:project:Services defimon-apis/);
     expect(stdout).toContain("serviceAccountKey: [secret]");
-    expect(parseDotenv(fs.readFileSync(path.join(out, ".env"), "utf8")).EVENT_STREAM_BATCH_SIZE).toBe("50");
+    expect(stdout).toMatch(/metadata=\{[^\n]*"startup-script":"<text, \d+ lines>"/);
+    expect(parseDotenv(fs.readFileSync(path.join(out, ".env"), "utf8")).EVENT_STREAM_BATCH_SIZE).toBe("500");
+    expect(fs.readdirSync(path.join(out, "defimon-node-vm")).sort()).toEqual([
+      ".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "prometheus.yml", "shutdown.sh", "startup.sh",
+    ]);
+    expect(fs.readFileSync(path.join(out, "defimon-node-vm", "startup.sh"), "utf8")).toBe(fs.readFileSync(path.join(root, "boot", "startup.sh"), "utf8"));
   });
 
   it("stops on bad config with one line per problem, a non-zero exit and no JSON", () => {
