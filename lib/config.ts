@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isWholeInternet, parseCidr } from "./cidr";
 import { parseDuration } from "./durations";
+import { ports } from "./hostLayout";
 import { defaultImages, parseImageReference } from "./images";
 import { machineFamilies, machineShape } from "./machineTypes";
 import { networkNames, networks, requiredMemoryMb } from "./networks";
@@ -164,8 +165,8 @@ const serviceSchema = z.strictObject({
   command: z.array(z.string({ error: "a list of strings" }), { error: "a list of strings" }).optional(),
 });
 
-/** Ports the host publishes for its own containers; services may not take them. */
-export const reservedHostPorts = [8545, 8546, 8551, 3002, 9090, 30303, 9000, 9001];
+/** Ports the node's own containers use; services may not take them. */
+export const reservedHostPorts = [...new Set(Object.values(ports))].sort((a, b) => a - b);
 
 const cidrList = z
   .array(z.string({ error: "a CIDR range such as 203.0.113.0/24" }), { error: "a list of CIDR ranges" })
@@ -250,7 +251,12 @@ export const stackConfigSchema = z
         message: `has ${shape.memoryMb} MiB; geth cache ${node.gethCache} MiB plus geth, Lighthouse on ${node.network} and the other containers need ${needed} MiB`,
       });
     }
+    const portOwners = new Map<number, string>();
     for (const [name, service] of Object.entries(config.services)) {
+      if (service.port !== undefined && portOwners.has(service.port)) {
+        ctx.addIssue({ code: "custom", path: ["services", name, "port"], message: `is already taken by service ${portOwners.get(service.port)}` });
+      }
+      if (service.port !== undefined) portOwners.set(service.port, name);
       if (name in defaultImages) {
         ctx.addIssue({ code: "custom", path: ["services", name], message: `is the name of one of the node's own containers (${Object.keys(defaultImages).join(", ")})` });
       }

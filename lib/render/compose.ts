@@ -125,7 +125,12 @@ export function composeProject(input: ComposeInput) {
       ...(service.command ? { command: service.command } : {}),
       // The event-stream settings; credentials come from the VM's service account (metadata server).
       env_file: [composeFiles.env],
-      environment: { ETH_RPC_URL: `http://geth:${ports.gethHttp}`, ETH_WS_URL: `ws://geth:${ports.gethWs}`, ETH_NETWORK: input.network },
+      environment: {
+        ETH_RPC_URL: `http://geth:${ports.gethHttp}`,
+        ETH_WS_URL: `ws://geth:${ports.gethWs}`,
+        ETH_NETWORK: input.network,
+        ETH_CHAIN_ID: String(network.chainId),
+      },
       ...(service.port !== undefined ? { ports: [publish(service.port)] } : {}),
       depends_on: ["geth"],
     };

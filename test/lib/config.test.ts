@@ -144,6 +144,8 @@ describe("stack configuration", () => {
     ["ranges that are not a list", { access: { adminSourceRanges: "203.0.113.0/24" } }, 'defimon:access.adminSourceRanges = "203.0.113.0/24": a list of CIDR ranges'],
     ["service without an image", { services: { "analytics-api": { port: 8000 } } }, "defimon:services.analytics-api.image = (not set): an image reference"],
     ["service on a node port", { services: { "analytics-api": { image: "ghcr.io/defimon/analytics-api:1.0.0", port: 8545 } } }, "defimon:services.analytics-api.port = 8545: is taken by the node"],
+    ["two services on one port", { services: { a: { image: "ghcr.io/defimon/a:1.0.0", port: 8000 }, b: { image: "ghcr.io/defimon/b:1.0.0", port: 8000 } } }, "defimon:services.b.port = 8000: is already taken by service a"],
+    ["service on an internal node port", { services: { a: { image: "ghcr.io/defimon/a:1.0.0", port: 6060 } } }, "defimon:services.a.port = 6060: is taken by the node"],
     ["service named like a node container", { services: { geth: { image: "ghcr.io/defimon/geth:1.0.0" } } }, 'defimon:services.geth = {"image":"ghcr.io/defimon/geth:1.0.0"}: is the name of one of the node\'s own containers'],
     ["service with a bad name", { services: { Analytics: { image: "ghcr.io/defimon/a:1.0.0" } } }, 'defimon:services has key "Analytics": service names are 1 to 31 lowercase'],
   ])("rejects %s", (_rule, raw, expected) => {
