@@ -1,23 +1,33 @@
 /**
- * npm run plan -- --stack <name> [--json] [--out DIR]
+ * npm run plan -- --stack <name> [--json] [--out DIR] [--policy [--policy-config FILE]]
  *
  * Runs the real program for Pulumi.<name>.yaml under the Pulumi runtime's mocks and
  * prints what the stack would create. No cloud account or Pulumi CLI is needed.
- * Exit codes: 0 planned, 1 the program or its configuration failed, 2 bad arguments.
+ * --policy also evaluates the policy pack (policy/) against the planned resources.
+ * Exit codes: 0 planned (and compliant), 1 the program or its configuration failed, or a
+ * policy was violated, 2 bad arguments.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { formatJson, formatTree, renderedFiles } from "../lib/plan/format";
+import { evaluatePolicies, formatViolations } from "../lib/plan/policy";
 import { runPlan } from "../lib/plan/run";
 
-const usage = "usage: npm run plan -- --stack <name> [--json] [--out DIR]";
+const usage = "usage: npm run plan -- --stack <name> [--json] [--out DIR] [--policy [--policy-config FILE]]";
 
 async function main(): Promise<number> {
   let args;
   try {
     args = parseArgs({
-      options: { stack: { type: "string" }, json: { type: "boolean", default: false }, out: { type: "string" }, help: { type: "boolean", default: false } },
+      options: {
+        stack: { type: "string" },
+        json: { type: "boolean", default: false },
+        out: { type: "string" },
+        policy: { type: "boolean", default: false },
+        "policy-config": { type: "string" },
+        help: { type: "boolean", default: false },
+      },
       strict: true,
     }).values;
   } catch (error) {
@@ -42,6 +52,15 @@ async function main(): Promise<number> {
   }
 
   console.log(args.json ? formatJson(plan) : formatTree(plan));
+  if (args.policy) {
+    const config = args["policy-config"] ? JSON.parse(fs.readFileSync(args["policy-config"], "utf8")) : {};
+    const violations = await evaluatePolicies(plan, config);
+    if (violations.length) {
+      console.error(`policy violations (${violations.length}):\n${formatViolations(violations)}`);
+      return 1;
+    }
+    if (!args.json) console.log("\npolicy pack defimon: no violations");
+  }
   if (args.out) {
     for (const [file, content] of Object.entries(renderedFiles(plan))) {
       const target = path.join(args.out, file);

@@ -70,6 +70,31 @@ describe("npm run plan", () => {
     }
   });
 
+  it("evaluates the policy pack with --policy: prod passes", () => {
+    const { code, stdout, stderr } = plan("--stack", "prod", "--policy");
+    expect(stderr).not.toContain("policy violations");
+    expect(code).toBe(0);
+    expect(stdout).toContain("policy pack defimon: no violations");
+  });
+
+  it("fails --policy, listing each violation, on a protected stack whose config drops protection", () => {
+    const file = withStackFile("unguarded", "config:\n  gcp:region: europe-west1\n  defimon:preset: high-load\n  defimon:protect: false\n");
+    const policyConfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "defimon-policy-")), "config.json");
+    fs.writeFileSync(policyConfig, JSON.stringify({ protectedStacks: ["unguarded"] }));
+    try {
+      const { code, stderr } = plan("--stack", "unguarded", "--json", "--policy", "--policy-config", policyConfig);
+      expect(code).toBe(1);
+      expect(stderr.trim().split("\n")).toEqual([
+        "policy violations (3):",
+        "[protected-stack-safeguards] defimon-kms-key: CryptoKey defimon-kms-key is not protected on a protected stack",
+        "[protected-stack-safeguards] defimon-kms-key-ring: KeyRing defimon-kms-key-ring is not protected on a protected stack",
+        "[protected-stack-safeguards] defimon-node-vm: VM defimon-node-vm has no deletion protection on a protected stack",
+      ]);
+    } finally {
+      fs.rmSync(file);
+    }
+  });
+
   it("names the stacks there are for an unknown one, and explains its arguments", () => {
     const missing = plan("--stack", "nope");
     expect(missing.code).toBe(1);

@@ -1,0 +1,231 @@
+/**
+ * The DEFIMON stack's security and reliability rules as CrossGuard policies. The same
+ * objects run in `pulumi preview --policy-pack policy` (policy/index.ts) and offline in
+ * `npm run plan -- --policy` (lib/plan/policy.ts).
+ */
+import * as gcp from "@pulumi/gcp";
+import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+
+/** Pack configuration: which stacks must be protected (matched against the stack name in URNs). */
+export interface DefimonPolicyConfig {
+  protectedStacks: string[];
+}
+export const defaultPolicyConfig: DefimonPolicyConfig = { protectedStacks: ["prod"] };
+
+const wholeInternet = ["0.0.0.0/0", "::/0"];
+/** SSH, JSON-RPC/WS, Engine API, metrics (geth, Lighthouse), Prometheus, Grafana (container and host port). */
+export const sensitivePorts = [22, 8545, 8546, 8551, 6060, 5052, 5054, 9090, 3000, 3002];
+const primitiveOrImpersonationRoles = [
+  "roles/owner",
+  "roles/editor",
+  "roles/viewer",
+  "roles/iam.serviceAccountUser",
+  "roles/iam.serviceAccountTokenCreator",
+];
+
+function isTrue(value: unknown): boolean {
+  return /^(true|1)$/i.test(String(value ?? ""));
+}
+
+function durationSeconds(value: unknown): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)s$/.exec(String(value ?? ""));
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Whether a firewall `allows` entry lets `port` through (no ports, or protocol all, means every port). */
+function allowsPort(allow: { protocol?: string; ports?: string[] }, port: number): boolean {
+  if (!["tcp", "udp", "all"].includes(String(allow.protocol).toLowerCase())) return false;
+  if (!allow.ports || allow.ports.length === 0) return true;
+  return allow.ports.some((range) => {
+    const [low, high = low] = range.split("-").map(Number);
+    return port >= low && port <= high;
+  });
+}
+
+function stackOf(urn: string): string {
+  return urn.split("::")[0].replace(/^urn:pulumi:/, "");
+}
+
+/** The last path segment: "projects/p/topics/t" and "t" both name topic t. */
+function shortName(value: unknown): string {
+  return String(value ?? "").split("/").pop() ?? "";
+}
+
+export const topicsUseCmek: ResourceValidationPolicy = {
+  name: "pubsub-topic-cmek",
+  description: "Pub/Sub topics are encrypted with a customer-managed KMS key.",
+  enforcementLevel: "mandatory",
+  validateResource: validateResourceOfType(gcp.pubsub.Topic, (topic, _args, report) => {
+    if (!topic.kmsKeyName) report("topic has no kmsKeyName: set a customer-managed Cloud KMS key");
+  }),
+};
+
+export const subscriptionsNeverExpire: ResourceValidationPolicy = {
+  name: "pubsub-subscription-never-expires",
+  description: "No subscription can expire (GCP deletes one idle for 31 days unless its TTL is empty).",
+  enforcementLevel: "mandatory",
+  validateResource: validateResourceOfType(gcp.pubsub.Subscription, (subscription, _args, report) => {
+    if (subscription.expirationPolicy?.ttl !== "") report(`expirationPolicy.ttl is ${JSON.stringify(subscription.expirationPolicy?.ttl)}: set it to "" (never expire)`);
+  }),
+};
+
+export const kmsRotation: ResourceValidationPolicy = {
+  name: "kms-rotation-1-to-90-days",
+  description: "Cloud KMS keys rotate automatically, every 1 to 90 days.",
+  enforcementLevel: "mandatory",
+  validateResource: validateResourceOfType(gcp.kms.CryptoKey, (key, _args, report) => {
+    const seconds = durationSeconds(key.rotationPeriod);
+    if (seconds === undefined) report("crypto key has no rotationPeriod");
+    else if (seconds < 86400 || seconds > 90 * 86400) report(`rotationPeriod ${key.rotationPeriod} is outside 1 to 90 days`);
+  }),
+};
+
+export const noDefaultComputeAccount: ResourceValidationPolicy = {
+  name: "no-default-compute-service-account",
+  description: "VMs run as their own service account: never the default compute account, never it with full access.",
+  enforcementLevel: "mandatory",
+  validateResource: validateResourceOfType(gcp.compute.Instance, (vm, _args, report) => {
+    const email = String(vm.serviceAccount?.email ?? "");
+    if (!email || email === "default" || email.endsWith("-compute@developer.gserviceaccount.com")) {
+      const fullAccess = (vm.serviceAccount?.scopes ?? []).some((scope: string) => /cloud-platform$/.test(scope));
+      report(`VM runs as the default compute service account${fullAccess ? " with the full-access cloud-platform scope" : ""}: give it its own account`);
+    }
+  }),
+};
+
+export const noOpenSensitivePorts: ResourceValidationPolicy = {
+  name: "no-sensitive-port-open-to-internet",
+  description: "No firewall rule opens SSH, RPC, the Engine API, metrics, Prometheus or Grafana to 0.0.0.0/0 or ::/0.",
+  enforcementLevel: "mandatory",
+  validateResource: validateResourceOfType(gcp.compute.Firewall, (rule, _args, report) => {
+    if (String(rule.direction ?? "INGRESS") !== "INGRESS") return;
+    const open = (rule.sourceRanges ?? []).filter((range: string) => wholeInternet.includes(range));
+    if (!open.length) return;
+    const exposed = sensitivePorts.filter((port) => (rule.allows ?? []).some((allow: { protocol?: string; ports?: string[] }) => allowsPort(allow, port)));
+    if (exposed.length) report(`opens port(s) ${exposed.join(", ")} to ${open.join(" and ")}`);
+  }),
+};
+
+function instanceRule(name: string, description: string, check: (vm: gcp.compute.InstanceArgs) => string | undefined): ResourceValidationPolicy {
+  return {
+    name,
+    description,
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(gcp.compute.Instance, (vm, _args, report) => {
+      const problem = check(vm as unknown as gcp.compute.InstanceArgs);
+      if (problem) report(problem);
+    }),
+  };
+}
+
+const metadataOf = (vm: gcp.compute.InstanceArgs) => (vm.metadata ?? {}) as Record<string, unknown>;
+
+export const shieldedVm = instanceRule("shielded-vm", "VMs are Shielded VMs: secure boot, vTPM, integrity monitoring.", (vm) => {
+  const shielded = (vm.shieldedInstanceConfig ?? {}) as Record<string, unknown>;
+  const off = ["enableSecureBoot", "enableVtpm", "enableIntegrityMonitoring"].filter((key) => shielded[key] !== true);
+  return off.length ? `shieldedInstanceConfig lacks ${off.join(", ")}` : undefined;
+});
+
+export const osLogin = instanceRule("os-login", "VMs use OS Login.", (vm) =>
+  isTrue(metadataOf(vm)["enable-oslogin"]) ? undefined : "metadata enable-oslogin is not TRUE",
+);
+
+export const projectSshKeysBlocked = instanceRule("project-ssh-keys-blocked", "VMs ignore project-wide SSH keys.", (vm) =>
+  isTrue(metadataOf(vm)["block-project-ssh-keys"]) ? undefined : "metadata block-project-ssh-keys is not TRUE",
+);
+
+export const serialPortOff = instanceRule("serial-port-off", "VMs have the interactive serial console off.", (vm) =>
+  isTrue(metadataOf(vm)["serial-port-enable"]) ? "metadata serial-port-enable is on" : undefined,
+);
+
+function projectRoleMembers(resource: PolicyResource): { role: string; members: string[] }[] {
+  const props = resource.props;
+  switch (resource.type) {
+    case "gcp:projects/iAMMember:IAMMember":
+      return [{ role: props.role, members: [props.member] }];
+    case "gcp:projects/iAMBinding:IAMBinding":
+      return [{ role: props.role, members: props.members ?? [] }];
+    case "gcp:projects/iAMPolicy:IAMPolicy":
+      try {
+        return (JSON.parse(props.policyData ?? "{}").bindings ?? []).map((b: { role: string; members?: string[] }) => ({ role: b.role, members: b.members ?? [] }));
+      } catch {
+        return [];
+      }
+    default:
+      return [];
+  }
+}
+
+export const noBroadProjectRolesForServiceAccounts: StackValidationPolicy = {
+  name: "no-broad-project-roles-for-service-accounts",
+  description: "No service account holds owner, editor, viewer, service-account-user or token-creator on the project.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report: ReportViolation) => {
+    for (const resource of args.resources) {
+      for (const { role, members } of projectRoleMembers(resource)) {
+        const accounts = members.filter((member) => String(member).startsWith("serviceAccount:"));
+        if (primitiveOrImpersonationRoles.includes(role) && accounts.length) report(`${role} on the project for ${accounts.join(", ")}`, resource.urn);
+      }
+    }
+  },
+};
+
+export const deadLetteringGranted: StackValidationPolicy = {
+  name: "dead-lettering-with-service-agent-grants",
+  description: "Subscriptions dead-letter, and the Pub/Sub service agent may publish to the dead-letter topic and subscribe to the source.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const agentGrants = (type: string, role: string) =>
+      args.resources.filter((r) => r.type === type && r.props.role === role && /@gcp-sa-pubsub\.iam\.gserviceaccount\.com$/.test(String(r.props.member)));
+    const publishers = agentGrants("gcp:pubsub/topicIAMMember:TopicIAMMember", "roles/pubsub.publisher").map((r) => shortName(r.props.topic));
+    const subscribers = agentGrants("gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember", "roles/pubsub.subscriber").map((r) => shortName(r.props.subscription));
+    const subscriptions = args.resources.filter((r) => r.type === "gcp:pubsub/subscription:Subscription");
+    const deadLetterTopics = new Set(subscriptions.map((s) => shortName(s.props.deadLetterPolicy?.deadLetterTopic)).filter(Boolean));
+    for (const subscription of subscriptions) {
+      const policy = subscription.props.deadLetterPolicy;
+      const name = shortName(subscription.props.name);
+      if (!policy?.deadLetterTopic) {
+        // A dead-letter topic's own subscription is where dead letters end; it needs none.
+        if (!deadLetterTopics.has(shortName(subscription.props.topic))) report(`subscription ${name} has no dead-letter policy`, subscription.urn);
+        continue;
+      }
+      const topic = shortName(policy.deadLetterTopic);
+      if (!publishers.includes(topic)) report(`the Pub/Sub service agent cannot publish to dead-letter topic ${topic}`, subscription.urn);
+      if (!subscribers.includes(name)) report(`the Pub/Sub service agent cannot subscribe to ${name}, so it cannot forward its dead letters`, subscription.urn);
+    }
+  },
+};
+
+export const protectedStackSafeguards: StackValidationPolicy = {
+  name: "protected-stack-safeguards",
+  description: "On protected stacks, VMs have deletion protection and KMS key rings and keys are protected.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { protectedStacks: { type: "array", items: { type: "string" } } } },
+  validateStack: (args, report) => {
+    const config = { ...defaultPolicyConfig, ...args.getConfig<Partial<DefimonPolicyConfig>>() };
+    for (const resource of args.resources) {
+      if (!config.protectedStacks.includes(stackOf(resource.urn))) continue;
+      if (resource.type === "gcp:compute/instance:Instance" && resource.props.deletionProtection !== true) {
+        report(`VM ${resource.name} has no deletion protection on a protected stack`, resource.urn);
+      }
+      if (["gcp:kms/keyRing:KeyRing", "gcp:kms/cryptoKey:CryptoKey"].includes(resource.type) && !resource.opts.protect) {
+        report(`${resource.type.split(":").pop()} ${resource.name} is not protected on a protected stack`, resource.urn);
+      }
+    }
+  },
+};
+
+export const policies = [
+  topicsUseCmek,
+  subscriptionsNeverExpire,
+  deadLetteringGranted,
+  kmsRotation,
+  noDefaultComputeAccount,
+  noOpenSensitivePorts,
+  shieldedVm,
+  osLogin,
+  projectSshKeysBlocked,
+  serialPortOff,
+  noBroadProjectRolesForServiceAccounts,
+  protectedStackSafeguards,
+];

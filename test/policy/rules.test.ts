@@ -1,0 +1,86 @@
+/**
+ * The policy pack: the prod plan is the compliant baseline; each test changes one
+ * field of one resource and expects exactly that rule to fire.
+ */
+import { evaluatePolicies, Violation } from "../../lib/plan/policy";
+import { policies } from "../../policy/rules";
+import { Plan, planStack } from "../helpers/run";
+
+let baseline: Plan;
+beforeAll(async () => {
+  baseline = await planStack("prod");
+});
+
+/** A copy of the baseline with `change` applied to the named resource. */
+function changed(name: string, change: (resource: Plan["resources"][number]) => void): Plan {
+  const plan: Plan = JSON.parse(JSON.stringify(baseline));
+  const resource = plan.resources.find((r) => r.name === name);
+  if (!resource) throw new Error(`no resource ${name}`);
+  change(resource);
+  return plan;
+}
+
+async function violations(plan: Plan, config = {}): Promise<Violation[]> {
+  return evaluatePolicies(plan, config);
+}
+
+const firing = (list: Violation[]) => [...new Set(list.map((v) => v.policy))];
+
+describe("policy pack", () => {
+  it("is mandatory throughout", () => {
+    expect(policies.map((p) => p.enforcementLevel)).toEqual(policies.map(() => "mandatory"));
+    expect(new Set(policies.map((p) => p.name)).size).toBe(policies.length);
+  });
+
+  it("passes the prod and dev plans as they are", async () => {
+    expect(await violations(baseline)).toEqual([]);
+    expect(await violations(await planStack("dev"))).toEqual([]);
+  });
+
+  it.each<[string, string, (r: any) => void, string]>([
+    ["a topic without CMEK", "defimon-events-topic", (r) => delete r.inputs.kmsKeyName, "pubsub-topic-cmek"],
+    ["a subscription with a TTL", "defimon-events-subscription", (r) => (r.inputs.expirationPolicy = { ttl: "2678400s" }), "pubsub-subscription-never-expires"],
+    ["a subscription without expiration policy", "defimon-events-dead-letter-subscription", (r) => delete r.inputs.expirationPolicy, "pubsub-subscription-never-expires"],
+    ["a subscription without dead-lettering", "defimon-events-subscription", (r) => delete r.inputs.deadLetterPolicy, "dead-lettering-with-service-agent-grants"],
+    ["no publisher grant for the service agent", "defimon-events-dead-letter-publisher", (r) => (r.inputs.member = "serviceAccount:someone@p.iam.gserviceaccount.com"), "dead-lettering-with-service-agent-grants"],
+    ["no subscriber grant for the service agent", "defimon-events-dead-letter-subscriber", (r) => (r.inputs.role = "roles/pubsub.viewer"), "dead-lettering-with-service-agent-grants"],
+    ["rotation over 90 days", "defimon-kms-key", (r) => (r.inputs.rotationPeriod = "8640000s"), "kms-rotation-1-to-90-days"],
+    ["rotation under a day", "defimon-kms-key", (r) => (r.inputs.rotationPeriod = "3600s"), "kms-rotation-1-to-90-days"],
+    ["no rotation", "defimon-kms-key", (r) => delete r.inputs.rotationPeriod, "kms-rotation-1-to-90-days"],
+    ["the default compute account", "defimon-node-vm", (r) => (r.inputs.serviceAccount = { email: "123456789012-compute@developer.gserviceaccount.com", scopes: ["https://www.googleapis.com/auth/cloud-platform"] }), "no-default-compute-service-account"],
+    ["SSH open to the internet", "defimon-node-net-ssh-iap", (r) => (r.inputs.sourceRanges = ["0.0.0.0/0"]), "no-sensitive-port-open-to-internet"],
+    ["RPC open to the IPv6 internet", "defimon-node-net-rpc-iap", (r) => (r.inputs.sourceRanges = ["::/0"]), "no-sensitive-port-open-to-internet"],
+    ["Grafana in a port range open to all", "defimon-node-net-p2p", (r) => r.inputs.allows.push({ protocol: "tcp", ports: ["3000-3010"] }), "no-sensitive-port-open-to-internet"],
+    ["every port open to all", "defimon-node-net-p2p", (r) => r.inputs.allows.push({ protocol: "all" }), "no-sensitive-port-open-to-internet"],
+    ["no secure boot", "defimon-node-vm", (r) => (r.inputs.shieldedInstanceConfig.enableSecureBoot = false), "shielded-vm"],
+    ["no OS Login", "defimon-node-vm", (r) => (r.inputs.metadata["enable-oslogin"] = "FALSE"), "os-login"],
+    ["project SSH keys allowed", "defimon-node-vm", (r) => delete r.inputs.metadata["block-project-ssh-keys"], "project-ssh-keys-blocked"],
+    ["serial port on", "defimon-node-vm", (r) => (r.inputs.metadata["serial-port-enable"] = "TRUE"), "serial-port-off"],
+    ["editor on the project for a service account", "defimon-node-log-writer", (r) => (r.inputs.role = "roles/editor"), "no-broad-project-roles-for-service-accounts"],
+    ["token creator on the project for a service account", "defimon-node-metric-writer", (r) => (r.inputs.role = "roles/iam.serviceAccountTokenCreator"), "no-broad-project-roles-for-service-accounts"],
+    ["no deletion protection on prod", "defimon-node-vm", (r) => (r.inputs.deletionProtection = false), "protected-stack-safeguards"],
+    ["an unprotected key on prod", "defimon-kms-key", (r) => (r.protect = false), "protected-stack-safeguards"],
+  ])("fires on %s", async (_case, name, change, policy) => {
+    expect(firing(await violations(changed(name, change)))).toEqual([policy]);
+  });
+
+  it("allows the broad roles to people, and narrow roles to service accounts", async () => {
+    expect(await violations(changed("defimon-node-log-writer", (r) => (r.inputs = { ...r.inputs, role: "roles/viewer", member: "user:oncall@example.com" })))).toEqual([]);
+  });
+
+  it("knows protected stacks from its configuration", async () => {
+    const unguarded = changed("defimon-node-vm", (r) => (r.inputs.deletionProtection = false));
+    expect(await violations(unguarded, { protectedStacks: [] })).toEqual([]);
+  });
+
+  it("fails a prod stack file whose config turns protection off", async () => {
+    const plan = await planStack("prod", { protect: false });
+    const list = await violations(plan);
+    expect(firing(list)).toEqual(["protected-stack-safeguards"]);
+    expect(list.map((v) => v.message).sort()).toEqual([
+      "CryptoKey defimon-kms-key is not protected on a protected stack",
+      "KeyRing defimon-kms-key-ring is not protected on a protected stack",
+      "VM defimon-node-vm has no deletion protection on a protected stack",
+    ]);
+  });
+});
