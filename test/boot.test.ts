@@ -74,9 +74,18 @@ describe.each(["dev", "prod"])("boot files of stack %s", (stack) => {
   });
 });
 
+describe("the repository's own scripts", () => {
+  it("pass shellcheck (CI, Node bootstrap, state bootstrap, boot scripts)", () => {
+    const scripts = [".ci/run", ".ci/node22", "scripts/bootstrap-state.sh", "boot/startup.sh", "boot/shutdown.sh"];
+    const result = tool("shellcheck", ["--shell=bash", ...scripts], root);
+    expect(result.output).toBe("");
+    expect(result.code).toBe(0);
+  });
+});
+
 describe("the repository's own YAML", () => {
-  it("passes yamllint (Pulumi project and stack files)", () => {
-    const files = fs.readdirSync(root).filter((file) => /\.ya?ml$/.test(file));
+  it("passes yamllint (Pulumi project, stack and policy files, workflows)", () => {
+    const files = [...fs.readdirSync(root).filter((file) => /\.ya?ml$/.test(file)), "policy/PulumiPolicy.yaml", ".github"];
     expect(files).toEqual(expect.arrayContaining(["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"]));
     const result = tool("yamllint", ["--strict", "-c", ".yamllint.yaml", ...files], root);
     expect(result.output).toBe("");
