@@ -30,16 +30,16 @@ export function planStack(stack: string, overrides: Record<string, unknown> = {}
     if (value === undefined) delete files.config[fullKey];
     else files.config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
   }
-  return runProgram({
-    ...files,
-    program: () => {
-      let exports: unknown;
-      jest.isolateModules(() => {
-        exports = require(path.join(projectRoot, "index.ts"));
-      });
-      return exports;
-    },
+  return runProgram({ ...files, program: loadProgramIsolated });
+}
+
+/** Runs index.ts anew in an isolated module registry (jest caches modules per file). */
+export function loadProgramIsolated(): unknown {
+  let exports: unknown;
+  jest.isolateModules(() => {
+    exports = require(path.join(projectRoot, "index.ts"));
   });
+  return exports;
 }
 
 export function ofType(plan: Plan, type: string): PlannedResource[] {
