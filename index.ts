@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Encryption } from "./components/encryption";
 import { EventBus } from "./components/eventBus";
 import { GethHost } from "./components/gethHost";
+import { Operability } from "./components/monitoring";
 import { NodeNetwork } from "./components/nodeNetwork";
 import { NodeSecrets } from "./components/nodeSecrets";
 import { ProjectServices } from "./components/projectServices";
@@ -154,7 +155,28 @@ const host = new GethHost(
     projectId,
     secretFiles: nodeSecrets.secretFiles,
     secrets: nodeSecrets.secrets,
+    snapshotRetentionDays: config.snapshots.retentionDays,
+    snapshotStartTime: config.snapshots.startTime,
     protect: config.protect,
+    labels,
+  },
+  afterApis,
+);
+
+// Alerts and the dashboard for the event bus and the node.
+const operability = new Operability(
+  "defimon-ops",
+  {
+    subscriptionName,
+    deadLetterSubscriptionName,
+    topicName,
+    instanceId: host.instance.instanceId,
+    emails: config.alerts.emails,
+    oldestUnackedAgeSeconds: config.alerts.oldestUnackedAgeSeconds,
+    backlogMessages: config.alerts.backlogMessages,
+    diskUsedPercent: config.alerts.diskUsedPercent,
+    memoryUsedPercent: config.alerts.memoryUsedPercent,
+    headStallMinutes: config.alerts.headStallMinutes,
     labels,
   },
   afterApis,
@@ -189,6 +211,8 @@ export = {
   grafanaTunnelCommand: tunnel(ports.grafanaHost, ports.grafanaHost),
   /** Where the Grafana admin password is (not the password): gcloud secrets versions access latest --secret <this>. */
   grafanaPasswordSecret: nodeSecrets.secrets["grafana-admin-password"].secretId,
+  snapshotScheduleName: host.snapshotSchedule.name,
+  dashboardId: operability.dashboard.id,
   // Base64 of the JSON key file, a secret:
   //   pulumi stack output serviceAccountKey --show-secrets | base64 -d > key.json
   ...(services.keyJson ? { serviceAccountKey: services.keyJson } : {}),

@@ -2,7 +2,8 @@
 # DEFIMON Geth host: runs as the instance's startup-script on every boot (the guest
 # agent runs it as root). Idempotent: installs Docker once, mounts the chain data disk
 # (formatting it only when it is blank), writes the compose project from instance
-# metadata, fetches the secrets from Secret Manager onto tmpfs, and starts the stack.
+# metadata, fetches the secrets from Secret Manager onto tmpfs, starts the stack, and
+# installs and configures the Ops Agent.
 #
 # Apply a metadata change without a reboot:
 #   gcloud compute ssh VM --zone ZONE --tunnel-through-iap -- sudo google_metadata_script_runner startup
@@ -118,6 +119,24 @@ fetch_secrets() {
   done < <(attribute defimon-secrets)
 }
 
+configure_ops_agent() {
+  # Host metrics (disk, memory) and geth's head block for Cloud Monitoring's alerts.
+  if ! dpkg -s google-cloud-ops-agent >/dev/null 2>&1; then
+    log "installing the Ops Agent (Google's documented repository script)"
+    curl --silent --show-error --fail --retry 5 -o /tmp/add-google-cloud-ops-agent-repo.sh \
+      https://dl.google.com/cloudagents/add-google-cloud-ops-agent-repo.sh
+    bash /tmp/add-google-cloud-ops-agent-repo.sh --also-install
+  fi
+  local config=/etc/google-cloud-ops-agent/config.yaml staged
+  staged=$(mktemp)
+  attribute defimon-ops-agent-config >"$staged"
+  if ! cmp -s "$staged" "$config"; then
+    install -m 0644 "$staged" "$config"
+    systemctl restart google-cloud-ops-agent
+  fi
+  rm -f "$staged"
+}
+
 start_stack() {
   log "starting the compose project"
   docker compose --project-name defimon --project-directory "$STACK_DIR" -f "$STACK_DIR/docker-compose.yml" up -d --remove-orphans
@@ -130,6 +149,8 @@ main() {
   write_stack_files
   fetch_secrets
   start_stack
+  # After the stack: a broken agent install must not keep the node from starting.
+  configure_ops_agent || log "Ops Agent setup failed; alerts on disk, memory and geth will fire as missing data"
   log "done"
 }
 

@@ -7,6 +7,7 @@ import { NetworkName } from "../lib/networks";
 import { bootMetadata, SecretFile } from "../lib/render/bootMetadata";
 import { composeFiles, renderCompose } from "../lib/render/compose";
 import { renderGethToml } from "../lib/render/gethToml";
+import { renderOpsAgentConfig } from "../lib/render/opsAgent";
 import { renderGrafanaDatasources, renderPrometheusYml } from "../lib/render/prometheus";
 
 /** Ubuntu LTS: Shielded VM capable, with the guest agent that runs startup and shutdown scripts. */
@@ -42,6 +43,9 @@ export interface GethHostArgs {
   /** Secrets the host reads at boot: their IDs, and the Secret Manager secrets to grant access to. */
   secretFiles: SecretFile[];
   secrets: Record<string, gcp.secretmanager.Secret>;
+  /** Daily snapshots of the data disk: days kept, and the daily start time (UTC, "HH:00"). */
+  snapshotRetentionDays: number;
+  snapshotStartTime: string;
   /** Deletion protection on the VM and Pulumi protection on VM and data disk. */
   protect: boolean;
   labels: Record<string, string>;
@@ -57,6 +61,9 @@ export class GethHost extends pulumi.ComponentResource {
   /** publisher on the topic, logging.logWriter, monitoring.metricWriter, secretAccessor per secret. */
   readonly grants: pulumi.Resource[];
   readonly dataDisk: gcp.compute.Disk;
+  /** The daily snapshot schedule of the data disk, and its attachment to the disk. */
+  readonly snapshotSchedule: gcp.compute.ResourcePolicy;
+  readonly snapshotAttachment: gcp.compute.DiskResourcePolicyAttachment;
   readonly instance: gcp.compute.Instance;
   /** Every image the host runs, pinned to its digest, by container name. */
   readonly pinnedImages: pulumi.Output<Record<string, string>>;
@@ -91,6 +98,27 @@ export class GethHost extends pulumi.ComponentResource {
       { parent: this, protect: args.protect },
     );
 
+    const region = args.zone.replace(/-[a-z]$/, "");
+    this.snapshotSchedule = new gcp.compute.ResourcePolicy(
+      `${name}-snapshots`,
+      {
+        region,
+        description: `Daily snapshots of the chain data disk, kept ${args.snapshotRetentionDays} days`,
+        snapshotSchedulePolicy: {
+          schedule: { dailySchedule: { daysInCycle: 1, startTime: args.snapshotStartTime } },
+          // Snapshots outlive the disk: they are how a node is restored after a loss.
+          retentionPolicy: { maxRetentionDays: args.snapshotRetentionDays, onSourceDiskDelete: "KEEP_AUTO_SNAPSHOTS" },
+          snapshotProperties: { labels: args.labels, storageLocations: region, guestFlush: false },
+        },
+      },
+      { parent: this },
+    );
+    this.snapshotAttachment = new gcp.compute.DiskResourcePolicyAttachment(
+      `${name}-chaindata-snapshots`,
+      { disk: this.dataDisk.name, zone: args.zone, name: this.snapshotSchedule.name },
+      { parent: this },
+    );
+
     const metadata = pulumi.all([this.pinnedImages, args.externalIp, args.eventStreamEnv]).apply(([images, externalIp, env]) => {
       const { geth, lighthouse, prometheus, grafana, ...services } = images;
       return bootMetadata({
@@ -109,6 +137,7 @@ export class GethHost extends pulumi.ComponentResource {
         },
         secrets: args.secretFiles,
         dataDirectories,
+        opsAgentConfig: renderOpsAgentConfig(),
       });
     });
 

@@ -188,6 +188,29 @@ const accessSchema = z.strictObject({
   adminSourceRanges: cidrList,
 });
 
+const alertsSchema = z.strictObject({
+  /** Who is notified; none means the policies exist but notify nobody. */
+  emails: z
+    .array(pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "an e-mail address"), { error: "a list of e-mail addresses" })
+    .max(20, { error: "at most 20 addresses" })
+    .default([]),
+  /** Preset: 1800 / 900 / 300 s. */
+  oldestUnackedAgeSeconds: integer(60, 7 * 86400, "seconds").optional(),
+  /** Preset: 10000 / 100000 / 1000000. */
+  backlogMessages: integer(1, 1_000_000_000, "messages").optional(),
+  diskUsedPercent: integer(50, 99, "percent").default(85),
+  memoryUsedPercent: integer(50, 99, "percent").default(90),
+  /** Page when geth's head block has not moved for this long. */
+  headStallMinutes: integer(5, 240, "minutes").default(15),
+});
+
+const snapshotsSchema = z.strictObject({
+  /** Preset: 3 / 7 / 14 days. */
+  retentionDays: integer(1, 365, "days").optional(),
+  /** Daily start time, UTC, on the hour (GCP's rule for daily schedules). */
+  startTime: pattern(/^([01][0-9]|2[0-3]):00$/, "HH:00 in UTC, on the hour").default("03:00"),
+});
+
 export const stackConfigSchema = z
   .strictObject({
     preset: z.enum(presetNames, { error: `one of ${presetNames.join(", ")}` }),
@@ -202,6 +225,8 @@ export const stackConfigSchema = z
     serviceAccount: serviceAccountSchema.default(() => serviceAccountSchema.parse({})),
     node: nodeFields.default(() => nodeFields.parse({})),
     access: accessSchema.default(() => accessSchema.parse({})),
+    alerts: alertsSchema.default(() => alertsSchema.parse({})),
+    snapshots: snapshotsSchema.default(() => snapshotsSchema.parse({})),
     services: z
       .record(pattern(/^[a-z][a-z0-9-]{0,30}$/, "service names are 1 to 31 lowercase letters, digits and -, starting with a letter"), serviceSchema)
       .default({}),
@@ -209,8 +234,15 @@ export const stackConfigSchema = z
   .transform((config) => {
     const { images, ...nodeOverrides } = config.node;
     const sizing: NodeSizing = { ...presets[config.preset].node, ...definedOnly(nodeOverrides) };
+    const operations = presets[config.preset].operations;
     return {
       ...config,
+      alerts: {
+        ...config.alerts,
+        oldestUnackedAgeSeconds: config.alerts.oldestUnackedAgeSeconds ?? operations.oldestUnackedAgeSeconds,
+        backlogMessages: config.alerts.backlogMessages ?? operations.backlogMessages,
+      },
+      snapshots: { ...config.snapshots, retentionDays: config.snapshots.retentionDays ?? operations.snapshotRetentionDays },
       /** The preset's figures with the stack's overrides on top. */
       eventStream: { ...presets[config.preset].eventStream, ...config.eventStream } as EventStreamSettings,
       node: {
@@ -278,6 +310,7 @@ export type ServiceAccountConfig = StackConfig["serviceAccount"];
 export type NodeConfig = StackConfig["node"];
 export type AccessConfig = StackConfig["access"];
 export type ServicesConfig = StackConfig["services"];
+export type AlertsConfig = StackConfig["alerts"];
 export type { PresetName };
 
 /** The keys this program reads; anything else under `defimon:` is a mistake. */
@@ -291,6 +324,8 @@ const sectionKeys: Record<string, string[]> = {
   serviceAccount: Object.keys(serviceAccountSchema.shape),
   node: Object.keys(nodeFields.shape),
   access: Object.keys(accessSchema.shape),
+  alerts: Object.keys(alertsSchema.shape),
+  snapshots: Object.keys(snapshotsSchema.shape),
 };
 
 // ---------------------------------------------------------------------------

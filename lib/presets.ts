@@ -37,9 +37,20 @@ export interface NodeSizing {
   gethCache: number;
 }
 
+/** What on-call is paged for, and how long the chain data disk's snapshots are kept. */
+export interface Operations {
+  /** Page when the main subscription's oldest unacked message is older than this (seconds). */
+  oldestUnackedAgeSeconds: number;
+  /** Page when the main subscription holds more undelivered messages than this. */
+  backlogMessages: number;
+  /** Days a daily snapshot of the chain data disk is kept. */
+  snapshotRetentionDays: number;
+}
+
 export interface Preset {
   eventStream: EventStreamSettings;
   node: NodeSizing;
+  operations: Operations;
 }
 
 /** Flush and error-retry pacing is the same in every preset of the guide. */
@@ -55,16 +66,21 @@ export const presets: Record<PresetName, Preset> = {
     eventStream: { maxMessages: 100, batchSize: 50, maxConcurrentPublishers: 5, ...commonPacing },
     // 4 vCPU / 16 GiB: geth's stated minimum (4 cores, 8 GB) plus Lighthouse on a young testnet.
     node: { network: "hoodi", machineType: "e2-standard-4", dataDiskSizeGb: 400, dataDiskType: "pd-balanced", gethCache: 2048 },
+    // A small system drains slowly; alert late, keep few snapshots of a chain that resyncs fast.
+    operations: { oldestUnackedAgeSeconds: 1800, backlogMessages: 10_000, snapshotRetentionDays: 3 },
   },
   standard: {
     eventStream: { maxMessages: 1000, batchSize: 100, maxConcurrentPublishers: 10, ...commonPacing },
     // 8 vCPU / 32 GiB: geth's recommendation (8 cores, 16 GB+) with room for Lighthouse.
     node: { network: "sepolia", machineType: "n2-standard-8", dataDiskSizeGb: 1200, dataDiskType: "pd-ssd", gethCache: 4096 },
+    operations: { oldestUnackedAgeSeconds: 900, backlogMessages: 100_000, snapshotRetentionDays: 7 },
   },
   "high-load": {
     eventStream: { maxMessages: 5000, batchSize: 500, maxConcurrentPublishers: 20, ...commonPacing },
     // 8 vCPU / 64 GiB, SSD: EIP-7870's full node (32 GB, 4c/8t) doubled for a large cache
     // and the RPC load of the DEFIMON services.
     node: { network: "mainnet", machineType: "n2-highmem-8", dataDiskSizeGb: 2500, dataDiskType: "pd-ssd", gethCache: 8192 },
+    // High load: minutes of lag matter; a mainnet resync takes days, so keep two weeks.
+    operations: { oldestUnackedAgeSeconds: 300, backlogMessages: 1_000_000, snapshotRetentionDays: 14 },
   },
 };

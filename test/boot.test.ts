@@ -42,7 +42,7 @@ describe.each(["dev", "prod"])("boot files of stack %s", (stack) => {
   });
 
   it("are all there", () => {
-    expect(fs.readdirSync(vmDir).sort()).toEqual([".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "prometheus.yml", "shutdown.sh", "startup.sh"]);
+    expect(fs.readdirSync(vmDir).sort()).toEqual([".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "ops-agent.yaml", "prometheus.yml", "shutdown.sh", "startup.sh"]);
   });
 
   it("pass shellcheck", () => {
@@ -58,7 +58,7 @@ describe.each(["dev", "prod"])("boot files of stack %s", (stack) => {
   });
 
   it("pass yamllint", () => {
-    const result = tool("yamllint", ["--strict", "-c", path.join(root, ".yamllint.yaml"), "docker-compose.yml", "prometheus.yml", "grafana-datasources.yml"], vmDir);
+    const result = tool("yamllint", ["--strict", "-c", path.join(root, ".yamllint.yaml"), "docker-compose.yml", "prometheus.yml", "grafana-datasources.yml", "ops-agent.yaml"], vmDir);
     expect(result.output).toBe("");
     expect(result.code).toBe(0);
   });

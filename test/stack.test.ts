@@ -35,6 +35,9 @@ describe.each([
     expect(count("gcp:compute/firewall:Firewall")).toBe(4);
     expect(count("gcp:secretmanager/secret:Secret")).toBe(2);
     expect(count("gcp:secretmanager/secretVersion:SecretVersion")).toBe(2);
+    expect(count("gcp:monitoring/alertPolicy:AlertPolicy")).toBe(9);
+    expect(count("gcp:monitoring/dashboard:Dashboard")).toBe(1);
+    expect(count("gcp:compute/resourcePolicy:ResourcePolicy")).toBe(1);
   });
 
   it("encrypts both topics with the stack's key, after the service agent may use it", () => {

@@ -58,7 +58,12 @@ export function formatTree(plan: Plan): string {
   walk(undefined, "");
 
   const custom = plan.resources.filter((resource) => resource.custom).length;
-  lines.push("", `${custom} cloud resources in ${plan.resources.length - custom} components, stack ${plan.project}/${plan.stack}.`, "", "Outputs:");
+  lines.push("", `${custom} cloud resources in ${plan.resources.length - custom} components, stack ${plan.project}/${plan.stack}.`);
+  const silent = plan.resources.filter(
+    (resource) => resource.type === "gcp:monitoring/alertPolicy:AlertPolicy" && !(resource.inputs.notificationChannels as unknown[] | undefined)?.length,
+  );
+  if (silent.length) lines.push(`${silent.length} alert policies have no notification channel: they notify nobody (set defimon:alerts.emails).`);
+  lines.push("", "Outputs:");
   for (const [key, value] of Object.entries(plan.outputs)) lines.push(`  ${key}: ${inline(value)}`);
   return lines.join("\n");
 }

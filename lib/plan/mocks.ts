@@ -85,9 +85,14 @@ const computed: Record<string, Computed> = {
     id: `projects/${p.projectId}/zones/${i.zone}/instances/${autoName(n, i)}`,
     state: {
       name: autoName(n, i),
+      instanceId: "4815162342000000001",
       networkInterfaces: (i.networkInterfaces ?? []).map((nic: State, index: number) => ({ ...nic, networkIp: `10.20.0.${index + 2}` })),
     },
   }),
+  "gcp:compute/resourcePolicy:ResourcePolicy": (n, i, p) => ({ id: `projects/${p.projectId}/regions/${i.region}/resourcePolicies/${autoName(n, i)}`, state: { name: autoName(n, i) } }),
+  "gcp:monitoring/notificationChannel:NotificationChannel": (n, _i, p) => ({ id: `projects/${p.projectId}/notificationChannels/${n}` }),
+  "gcp:monitoring/alertPolicy:AlertPolicy": (n, _i, p) => ({ id: `projects/${p.projectId}/alertPolicies/${n}`, state: { name: `projects/${p.projectId}/alertPolicies/${n}` } }),
+  "gcp:monitoring/dashboard:Dashboard": (n, _i, p) => ({ id: `projects/${p.number}/dashboards/${n}` }),
   "gcp:secretmanager/secret:Secret": (_n, i, p) => ({ id: `projects/${p.projectId}/secrets/${i.secretId}`, state: { name: `projects/${p.number}/secrets/${i.secretId}` } }),
   "gcp:secretmanager/secretVersion:SecretVersion": (_n, i) => ({ id: `${i.secret}/versions/1`, state: { version: "1" } }),
   "random:index/randomBytes:RandomBytes": () => ({

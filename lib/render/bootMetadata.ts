@@ -24,6 +24,8 @@ export interface BootMetadataInput {
   secrets: SecretFile[];
   /** Data directories on the chain data disk, and their uid:gid. */
   dataDirectories: Record<string, string>;
+  /** The Ops Agent's config.yaml. */
+  opsAgentConfig: string;
 }
 
 /** Metadata key holding a compose-project file: "docker-compose.yml" -> "defimon-file-docker-compose-yml". */
@@ -53,13 +55,15 @@ export function bootMetadata(input: BootMetadataInput): Record<string, string> {
     ...Object.fromEntries(Object.entries(input.files).map(([file, text]) => [fileMetadataKey(file), text])),
     "defimon-secrets": lines(input.secrets.map((s) => [s.secretId, s.file, s.mode, s.owner])),
     "defimon-data-dirs": lines(Object.entries(input.dataDirectories)),
+    "defimon-ops-agent-config": input.opsAgentConfig,
   };
 }
 
-/** Reads the compose files back out of instance metadata (the offline plan's --out). */
+/** Reads the compose files (and the Ops Agent's config) back out of instance metadata (the offline plan's --out). */
 export function filesFromMetadata(metadata: Record<string, unknown>): Record<string, string> {
   const manifest = typeof metadata["defimon-files"] === "string" ? metadata["defimon-files"] : "";
   const files: Record<string, string> = {};
+  if (typeof metadata["defimon-ops-agent-config"] === "string") files["ops-agent.yaml"] = metadata["defimon-ops-agent-config"];
   for (const line of manifest.split("\n").filter(Boolean)) {
     const [key, file] = line.split(" ");
     const text = metadata[key];

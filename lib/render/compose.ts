@@ -42,7 +42,8 @@ const publish = (port: number, protocol: "tcp" | "udp" = "tcp", hostPort = port)
  * The docker-compose project of the Geth host, eth-docker style: pinned images, one JWT
  * shared by the two clients, restart policies, log rotation. P2P ports are open to the
  * internet by the firewall; RPC and dashboards are published for the firewall to guard
- * (IAP and the configured ranges only); the Engine API and metrics are not published.
+ * (IAP and the configured ranges only); the Engine API is not published, and geth's
+ * metrics only on the host's loopback, for the Ops Agent.
  */
 export function composeProject(input: ComposeInput) {
   const network = networks[input.network];
@@ -56,7 +57,14 @@ export function composeProject(input: ComposeInput) {
       stop_grace_period: "5m",
       command: ["--config", gethPaths.config, network.gethFlag, "--nat", `extip:${input.externalIp}`],
       volumes: [`${dataPath("geth")}:${gethPaths.dataDir}`, `./${composeFiles.gethToml}:${gethPaths.config}:ro`, jwtMount],
-      ports: [publish(ports.gethP2p), publish(ports.gethP2p, "udp"), publish(ports.gethHttp), publish(ports.gethWs)],
+      ports: [
+        publish(ports.gethP2p),
+        publish(ports.gethP2p, "udp"),
+        publish(ports.gethHttp),
+        publish(ports.gethWs),
+        // Metrics for the Ops Agent on the host: loopback only, unreachable from outside.
+        `127.0.0.1:${ports.gethMetrics}:${ports.gethMetrics}/tcp`,
+      ],
       healthcheck: {
         test: ["CMD", "geth", "attach", "--exec", "net.listening", `${gethPaths.dataDir}/geth.ipc`],
         interval: "30s",

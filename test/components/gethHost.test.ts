@@ -30,6 +30,8 @@ function declare(overrides: Partial<GethHostArgs> = {}): Promise<Plan> {
       projectId: "defimon-offline-plan",
       secretFiles: [{ secretId: "defimon-test-geth-jwt", file: "jwt.hex", mode: "0400", owner: "0:0" }],
       secrets: { "geth-jwt": secret },
+      snapshotRetentionDays: 14,
+      snapshotStartTime: "03:00",
       protect: false,
       labels: { team: "defimon" },
       ...overrides,
@@ -91,7 +93,7 @@ describe("GethHost", () => {
     expect(vm(plan).inputs).not.toHaveProperty("metadataStartupScript");
     expect(metadata(plan)["startup-script"]).toMatch(/^#!\/usr\/bin\/env bash/);
     expect(metadata(plan)["shutdown-script"]).toContain("stop -t 90 geth");
-    expect(Object.keys(filesFromMetadata(metadata(plan))).sort()).toEqual([".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "prometheus.yml"]);
+    expect(Object.keys(filesFromMetadata(metadata(plan))).sort()).toEqual([".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "ops-agent.yaml", "prometheus.yml"]);
     expect(metadata(plan)["defimon-secrets"]).toBe("defimon-test-geth-jwt jwt.hex 0400 0:0\n");
   });
 
@@ -127,6 +129,23 @@ describe("GethHost", () => {
     expect([vm(open).protect, named(open, "host-chaindata").protect, vm(open).inputs.deletionProtection]).toEqual([false, false, false]);
     const guarded = await declare({ protect: true });
     expect([vm(guarded).protect, named(guarded, "host-chaindata").protect, vm(guarded).inputs.deletionProtection]).toEqual([true, true, true]);
+  });
+
+  it("snapshots the chain data disk daily, keeping snapshots when the disk is deleted", async () => {
+    const plan = await declare();
+    expect(named(plan, "host-snapshots").inputs).toMatchObject({
+      region: "europe-west1",
+      snapshotSchedulePolicy: {
+        schedule: { dailySchedule: { daysInCycle: 1, startTime: "03:00" } },
+        retentionPolicy: { maxRetentionDays: 14, onSourceDiskDelete: "KEEP_AUTO_SNAPSHOTS" },
+        snapshotProperties: { storageLocations: "europe-west1" },
+      },
+    });
+    expect(named(plan, "host-chaindata-snapshots").inputs).toEqual({
+      disk: expect.stringMatching(/^host-chaindata-/),
+      zone: "europe-west1-b",
+      name: expect.stringMatching(/^host-snapshots-/),
+    });
   });
 
   it("changes machine type by stopping the VM, not replacing it", async () => {

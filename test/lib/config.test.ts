@@ -148,6 +148,11 @@ describe("stack configuration", () => {
     ["service on an internal node port", { services: { a: { image: "ghcr.io/defimon/a:1.0.0", port: 6060 } } }, "defimon:services.a.port = 6060: is taken by the node"],
     ["service named like a node container", { services: { geth: { image: "ghcr.io/defimon/geth:1.0.0" } } }, 'defimon:services.geth = {"image":"ghcr.io/defimon/geth:1.0.0"}: is the name of one of the node\'s own containers'],
     ["service with a bad name", { services: { Analytics: { image: "ghcr.io/defimon/a:1.0.0" } } }, 'defimon:services has key "Analytics": service names are 1 to 31 lowercase'],
+    ["an e-mail that is none", { alerts: { emails: ["oncall"] } }, 'defimon:alerts.emails[0] = "oncall": an e-mail address'],
+    ["disk alert at 100 %", { alerts: { diskUsedPercent: 100 } }, "defimon:alerts.diskUsedPercent = 100: an integer from 50 to 99 percent"],
+    ["stall window under 5 minutes", { alerts: { headStallMinutes: 2 } }, "defimon:alerts.headStallMinutes = 2: an integer from 5 to 240 minutes"],
+    ["snapshots kept a year and a day", { snapshots: { retentionDays: 366 } }, "defimon:snapshots.retentionDays = 366: an integer from 1 to 365 days"],
+    ["snapshots off the hour", { snapshots: { startTime: "03:30" } }, 'defimon:snapshots.startTime = "03:30": HH:00 in UTC, on the hour'],
   ])("rejects %s", (_rule, raw, expected) => {
     const lines = problems({ preset: "small", ...raw });
     expect(lines).toHaveLength(1);
@@ -168,6 +173,22 @@ describe("stack configuration", () => {
     expect(config.node.images.geth).toBe("ethereum/client-go:v1.17.4");
     expect(config.node.images.lighthouse).toMatch(/^sigp\/lighthouse:v/);
     expect(config.access).toEqual({ rpcSourceRanges: [], adminSourceRanges: [] });
+  });
+
+  it("takes alert thresholds and snapshot retention from the preset, unless config says otherwise", () => {
+    expect(parseStackConfig({ preset: "high-load" }).alerts).toEqual({
+      emails: [],
+      oldestUnackedAgeSeconds: 300,
+      backlogMessages: 1_000_000,
+      diskUsedPercent: 85,
+      memoryUsedPercent: 90,
+      headStallMinutes: 15,
+    });
+    expect(parseStackConfig({ preset: "small" }).snapshots).toEqual({ retentionDays: 3, startTime: "03:00" });
+    expect(parseStackConfig({ preset: "small", alerts: { backlogMessages: 42 }, snapshots: { retentionDays: 30 } })).toMatchObject({
+      alerts: { backlogMessages: 42, oldestUnackedAgeSeconds: 1800 },
+      snapshots: { retentionDays: 30 },
+    });
   });
 
   it("needs a region or a zone for the host", () => {

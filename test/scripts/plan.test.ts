@@ -88,10 +88,11 @@ describe("npm run plan", () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^pulumi:pulumi:Stack defimon-prod\n├─ defimon:project:Services defimon-apis/);
     expect(stdout).toContain("serviceAccountKey: [secret]");
+    expect(stdout).toContain("9 alert policies have no notification channel: they notify nobody (set defimon:alerts.emails).");
     expect(stdout).toMatch(/metadata=\{[^\n]*"startup-script":"<text, \d+ lines>"/);
     expect(parseDotenv(fs.readFileSync(path.join(files, ".env"), "utf8")).EVENT_STREAM_BATCH_SIZE).toBe("500");
     expect(fs.readdirSync(path.join(files, "defimon-node-vm")).sort()).toEqual([
-      ".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "prometheus.yml", "shutdown.sh", "startup.sh",
+      ".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "ops-agent.yaml", "prometheus.yml", "shutdown.sh", "startup.sh",
     ]);
     expect(fs.readFileSync(path.join(files, "defimon-node-vm", "startup.sh"), "utf8")).toBe(fs.readFileSync(path.join(root, "boot", "startup.sh"), "utf8"));
   });

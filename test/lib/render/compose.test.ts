@@ -33,9 +33,9 @@ describe("docker compose project", () => {
     }
   });
 
-  it("publishes P2P, RPC and dashboards, never the Engine API or metrics ports", () => {
-    const all = Object.keys(project.services).flatMap(published);
-    expect(published("geth")).toEqual(["30303:30303/tcp", "30303:30303/udp", "8545:8545/tcp", "8546:8546/tcp"]);
+  it("publishes P2P, RPC and dashboards, geth's metrics on loopback only, never the Engine API", () => {
+    const all = Object.keys(project.services).flatMap(published).filter((port) => !port.startsWith("127.0.0.1:"));
+    expect(published("geth")).toEqual(["30303:30303/tcp", "30303:30303/udp", "8545:8545/tcp", "8546:8546/tcp", "127.0.0.1:6060:6060/tcp"]);
     expect(published("lighthouse")).toEqual(["9000:9000/tcp", "9000:9000/udp", "9001:9001/udp"]);
     expect(published("grafana")).toEqual(["3002:3000/tcp"]);
     expect(published("analytics-api")).toEqual(["8000:8000/tcp"]);

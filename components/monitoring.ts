@@ -1,0 +1,237 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface OperabilityArgs {
+  /** The main subscription and the dead-letter subscription (IDs, not paths). */
+  subscriptionName: pulumi.Input<string>;
+  deadLetterSubscriptionName: pulumi.Input<string>;
+  topicName: pulumi.Input<string>;
+  /** The Geth host: its numeric instance id (what Cloud Monitoring labels metrics with). */
+  instanceId: pulumi.Input<string>;
+  /** E-mail addresses to notify; none: policies exist and notify nobody. */
+  emails: string[];
+  oldestUnackedAgeSeconds: number;
+  backlogMessages: number;
+  diskUsedPercent: number;
+  memoryUsedPercent: number;
+  headStallMinutes: number;
+  labels: Record<string, string>;
+}
+
+interface ThresholdSpec {
+  kind: "threshold";
+  title: string;
+  filter: pulumi.Input<string>;
+  comparison: "COMPARISON_GT" | "COMPARISON_LT";
+  threshold: number;
+  duration: string;
+  aligner: string;
+  alignment?: string;
+  /** What on-call does first. */
+  runbook: string;
+}
+
+interface AbsenceSpec {
+  kind: "absent";
+  title: string;
+  filter: pulumi.Input<string>;
+  duration: string;
+  runbook: string;
+}
+
+type AlertSpec = ThresholdSpec | AbsenceSpec;
+
+/** Metric filters, by what they watch; the dashboard charts the same ones. */
+export function metricFilters(args: Pick<OperabilityArgs, "subscriptionName" | "deadLetterSubscriptionName" | "topicName" | "instanceId">) {
+  const subscription = (name: pulumi.Input<string>, metric: string) =>
+    pulumi.interpolate`resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "${name}" AND metric.type = "pubsub.googleapis.com/subscription/${metric}"`;
+  const host = (metric: string, extra = "") =>
+    pulumi.interpolate`resource.type = "gce_instance" AND resource.labels.instance_id = "${args.instanceId}" AND metric.type = "${metric}"${extra}`;
+  return {
+    oldestUnacked: subscription(args.subscriptionName, "oldest_unacked_message_age"),
+    backlog: subscription(args.subscriptionName, "num_undelivered_messages"),
+    deadLetters: subscription(args.deadLetterSubscriptionName, "num_undelivered_messages"),
+    publishErrors: pulumi.interpolate`resource.type = "pubsub_topic" AND resource.labels.topic_id = "${args.topicName}" AND metric.type = "pubsub.googleapis.com/topic/send_request_count" AND metric.labels.response_class != "success"`,
+    uptime: host("compute.googleapis.com/instance/uptime"),
+    diskUsed: host("agent.googleapis.com/disk/percent_used", ' AND metric.labels.state = "used"'),
+    memoryUsed: host("agent.googleapis.com/memory/percent_used", ' AND metric.labels.state = "used"'),
+    gethHead: pulumi.interpolate`resource.type = "prometheus_target" AND resource.labels.job = "geth" AND metric.type = "prometheus.googleapis.com/chain_head_block/gauge"`,
+  };
+}
+
+/**
+ * What on-call needs for the event bus and the node: alert policies with the preset's
+ * thresholds, e-mail notification channels, and one dashboard with both on a page.
+ */
+export class Operability extends pulumi.ComponentResource {
+  readonly notificationChannels: gcp.monitoring.NotificationChannel[];
+  /** Alert policies by key: oldest-unacked, backlog, dead-letters, publish-errors, vm-down, disk-full, memory-pressure, geth-down, geth-stalled. */
+  readonly alerts: Record<string, gcp.monitoring.AlertPolicy>;
+  readonly dashboard: gcp.monitoring.Dashboard;
+
+  constructor(name: string, args: OperabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("defimon:monitoring:Operability", name, {}, opts);
+
+    this.notificationChannels = args.emails.map(
+      (email) =>
+        new gcp.monitoring.NotificationChannel(
+          `${name}-email-${email.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`,
+          { type: "email", displayName: `DEFIMON on-call: ${email}`, labels: { email_address: email }, userLabels: args.labels },
+          { parent: this },
+        ),
+    );
+    const channelIds = this.notificationChannels.map((channel) => channel.id);
+    const filters = metricFilters(args);
+
+    const specs: Record<string, AlertSpec> = {
+      "oldest-unacked": {
+        kind: "threshold",
+        title: "DEFIMON events: oldest unacked message too old",
+        filter: filters.oldestUnacked,
+        comparison: "COMPARISON_GT",
+        threshold: args.oldestUnackedAgeSeconds,
+        duration: "300s",
+        aligner: "ALIGN_MAX",
+        runbook: "Consumers are not keeping up or are stuck. Check the consumers' logs and their ack rate.",
+      },
+      backlog: {
+        kind: "threshold",
+        title: "DEFIMON events: subscription backlog",
+        filter: filters.backlog,
+        comparison: "COMPARISON_GT",
+        threshold: args.backlogMessages,
+        duration: "300s",
+        aligner: "ALIGN_MAX",
+        runbook: "More messages wait than consumers drain. Scale the consumers or raise EVENT_STREAM settings.",
+      },
+      "dead-letters": {
+        kind: "threshold",
+        title: "DEFIMON events: messages were dead-lettered",
+        filter: filters.deadLetters,
+        comparison: "COMPARISON_GT",
+        threshold: 0,
+        duration: "0s",
+        aligner: "ALIGN_MAX",
+        runbook: "A message failed every delivery attempt. Read it from the dead-letter subscription; fix, then replay.",
+      },
+      "publish-errors": {
+        kind: "threshold",
+        title: "DEFIMON events: publish requests fail",
+        filter: filters.publishErrors,
+        comparison: "COMPARISON_GT",
+        threshold: 0,
+        duration: "300s",
+        aligner: "ALIGN_RATE",
+        runbook: "Publishers get errors: check IAM (publisher role), the KMS key's state and Pub/Sub's status page.",
+      },
+      "vm-down": {
+        kind: "absent",
+        title: "DEFIMON node: the Geth host reports no uptime",
+        filter: filters.uptime,
+        duration: "300s",
+        runbook: "The VM is stopped or unreachable. Check it in the console; its serial log shows the startup script.",
+      },
+      "disk-full": {
+        kind: "threshold",
+        title: "DEFIMON node: a disk is filling up",
+        filter: filters.diskUsed,
+        comparison: "COMPARISON_GT",
+        threshold: args.diskUsedPercent,
+        duration: "600s",
+        aligner: "ALIGN_MAX",
+        runbook: "Grow the chain data disk: raise defimon:node.dataDiskSizeGb and pulumi up (README: resizing).",
+      },
+      "memory-pressure": {
+        kind: "threshold",
+        title: "DEFIMON node: memory pressure",
+        filter: filters.memoryUsed,
+        comparison: "COMPARISON_GT",
+        threshold: args.memoryUsedPercent,
+        duration: "600s",
+        aligner: "ALIGN_MEAN",
+        runbook: "Lower defimon:node.gethCache or move to a larger machine type.",
+      },
+      "geth-down": {
+        kind: "absent",
+        title: "DEFIMON node: geth reports no head block",
+        filter: filters.gethHead,
+        duration: "600s",
+        runbook: "geth is down or its metrics are: docker compose ps and logs geth on the host.",
+      },
+      "geth-stalled": {
+        kind: "threshold",
+        title: "DEFIMON node: geth's head block stopped moving",
+        filter: filters.gethHead,
+        comparison: "COMPARISON_LT",
+        threshold: 1,
+        duration: "0s",
+        aligner: "ALIGN_DELTA",
+        alignment: `${args.headStallMinutes * 60}s`,
+        runbook: "geth follows the chain no more: check Lighthouse (the Engine API, the JWT), peers, and disk space.",
+      },
+    };
+
+    this.alerts = Object.fromEntries(
+      Object.entries(specs).map(([key, spec]) => {
+        const aggregations =
+          spec.kind === "threshold"
+            ? [{ alignmentPeriod: spec.alignment ?? "60s", perSeriesAligner: spec.aligner }]
+            : [{ alignmentPeriod: "60s", perSeriesAligner: "ALIGN_MEAN" }];
+        const condition =
+          spec.kind === "threshold"
+            ? { conditionThreshold: { filter: spec.filter, comparison: spec.comparison, thresholdValue: spec.threshold, duration: spec.duration, aggregations } }
+            : { conditionAbsent: { filter: spec.filter, duration: spec.duration, aggregations } };
+        return [
+          key,
+          new gcp.monitoring.AlertPolicy(
+            `${name}-${key}`,
+            {
+              displayName: spec.title,
+              combiner: "OR",
+              conditions: [{ displayName: spec.title, ...condition }],
+              notificationChannels: channelIds,
+              documentation: { content: spec.runbook, mimeType: "text/markdown" },
+              userLabels: args.labels,
+            },
+            { parent: this },
+          ),
+        ];
+      }),
+    );
+
+    this.dashboard = new gcp.monitoring.Dashboard(
+      `${name}-dashboard`,
+      { dashboardJson: pulumi.all(filters).apply((resolved) => JSON.stringify(dashboardDefinition(resolved))) },
+      { parent: this },
+    );
+
+    this.registerOutputs({});
+  }
+}
+
+/** The dashboard: the event bus on the left, the node on the right, one chart per signal. */
+export function dashboardDefinition(filters: Record<keyof ReturnType<typeof metricFilters>, string>) {
+  const chart = (title: string, filter: string, aligner: string) => ({
+    title,
+    xyChart: {
+      dataSets: [{ timeSeriesQuery: { timeSeriesFilter: { filter, aggregation: { alignmentPeriod: "60s", perSeriesAligner: aligner } } }, plotType: "LINE" }],
+    },
+  });
+  const left = [
+    chart("Oldest unacked message age (s)", filters.oldestUnacked, "ALIGN_MAX"),
+    chart("Undelivered messages", filters.backlog, "ALIGN_MAX"),
+    chart("Dead-lettered messages waiting", filters.deadLetters, "ALIGN_MAX"),
+    chart("Failed publish requests (/s)", filters.publishErrors, "ALIGN_RATE"),
+  ];
+  const right = [
+    chart("geth head block", filters.gethHead, "ALIGN_MAX"),
+    chart("Disk used (%)", filters.diskUsed, "ALIGN_MAX"),
+    chart("Memory used (%)", filters.memoryUsed, "ALIGN_MEAN"),
+    chart("Uptime (s)", filters.uptime, "ALIGN_MAX"),
+  ];
+  const tiles = [
+    ...left.map((widget, row) => ({ xPos: 0, yPos: row * 4, width: 24, height: 4, widget })),
+    ...right.map((widget, row) => ({ xPos: 24, yPos: row * 4, width: 24, height: 4, widget })),
+  ];
+  return { displayName: "DEFIMON: event bus and Geth host", mosaicLayout: { columns: 48, tiles } };
+}

@@ -1,0 +1,94 @@
+import { dashboardDefinition, metricFilters, Operability, OperabilityArgs } from "../../components/monitoring";
+import { named, ofType, Plan, runComponents } from "../helpers/run";
+
+const base: OperabilityArgs = {
+  subscriptionName: "defimon-events-sub",
+  deadLetterSubscriptionName: "defimon-events-sub-dead-letter",
+  topicName: "defimon-events",
+  instanceId: "4815162342000000001",
+  emails: [],
+  oldestUnackedAgeSeconds: 300,
+  backlogMessages: 1_000_000,
+  diskUsedPercent: 85,
+  memoryUsedPercent: 90,
+  headStallMinutes: 15,
+  labels: { team: "defimon" },
+};
+
+const declare = (overrides: Partial<OperabilityArgs> = {}) => runComponents(() => new Operability("ops", { ...base, ...overrides }));
+const condition = (plan: Plan, key: string) => (named(plan, `ops-${key}`).inputs.conditions as any[])[0];
+
+describe("Operability alerts", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await declare();
+  });
+
+  // One row per alert: its metric filter, and the threshold it fires at.
+  it.each<[string, string, string, number, string]>([
+    ["oldest-unacked", 'resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "defimon-events-sub" AND metric.type = "pubsub.googleapis.com/subscription/oldest_unacked_message_age"', "COMPARISON_GT", 300, "300s"],
+    ["backlog", 'resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "defimon-events-sub" AND metric.type = "pubsub.googleapis.com/subscription/num_undelivered_messages"', "COMPARISON_GT", 1_000_000, "300s"],
+    ["dead-letters", 'resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "defimon-events-sub-dead-letter" AND metric.type = "pubsub.googleapis.com/subscription/num_undelivered_messages"', "COMPARISON_GT", 0, "0s"],
+    ["publish-errors", 'resource.type = "pubsub_topic" AND resource.labels.topic_id = "defimon-events" AND metric.type = "pubsub.googleapis.com/topic/send_request_count" AND metric.labels.response_class != "success"', "COMPARISON_GT", 0, "300s"],
+    ["disk-full", 'resource.type = "gce_instance" AND resource.labels.instance_id = "4815162342000000001" AND metric.type = "agent.googleapis.com/disk/percent_used" AND metric.labels.state = "used"', "COMPARISON_GT", 85, "600s"],
+    ["memory-pressure", 'resource.type = "gce_instance" AND resource.labels.instance_id = "4815162342000000001" AND metric.type = "agent.googleapis.com/memory/percent_used" AND metric.labels.state = "used"', "COMPARISON_GT", 90, "600s"],
+    ["geth-stalled", 'resource.type = "prometheus_target" AND resource.labels.job = "geth" AND metric.type = "prometheus.googleapis.com/chain_head_block/gauge"', "COMPARISON_LT", 1, "0s"],
+  ])("%s: filter and threshold", (key, filter, comparison, threshold, duration) => {
+    expect(condition(plan, key).conditionThreshold).toMatchObject({ filter, comparison, thresholdValue: threshold, duration });
+  });
+
+  it("counts geth's head over the stall window: no new block in 15 minutes fires", () => {
+    expect(condition(plan, "geth-stalled").conditionThreshold.aggregations).toEqual([{ alignmentPeriod: "900s", perSeriesAligner: "ALIGN_DELTA" }]);
+  });
+
+  it.each<[string, string, string]>([
+    ["vm-down", 'resource.type = "gce_instance" AND resource.labels.instance_id = "4815162342000000001" AND metric.type = "compute.googleapis.com/instance/uptime"', "300s"],
+    ["geth-down", 'resource.type = "prometheus_target" AND resource.labels.job = "geth" AND metric.type = "prometheus.googleapis.com/chain_head_block/gauge"', "600s"],
+  ])("%s fires when the metric goes missing", (key, filter, duration) => {
+    expect(condition(plan, key).conditionAbsent).toMatchObject({ filter, duration });
+  });
+
+  it("has a runbook line on every alert and notifies nobody without addresses", () => {
+    const alerts = ofType(plan, "gcp:monitoring/alertPolicy:AlertPolicy");
+    expect(alerts).toHaveLength(9);
+    for (const alert of alerts) {
+      expect((alert.inputs.documentation as any).content).toMatch(/\w+/);
+      expect(alert.inputs.notificationChannels).toEqual([]);
+    }
+    expect(ofType(plan, "gcp:monitoring/notificationChannel:NotificationChannel")).toEqual([]);
+  });
+
+  it("takes thresholds from its arguments", async () => {
+    const tuned = await declare({ oldestUnackedAgeSeconds: 120, backlogMessages: 500, diskUsedPercent: 70, headStallMinutes: 30 });
+    expect(condition(tuned, "oldest-unacked").conditionThreshold.thresholdValue).toBe(120);
+    expect(condition(tuned, "backlog").conditionThreshold.thresholdValue).toBe(500);
+    expect(condition(tuned, "disk-full").conditionThreshold.thresholdValue).toBe(70);
+    expect(condition(tuned, "geth-stalled").conditionThreshold.aggregations[0].alignmentPeriod).toBe("1800s");
+  });
+
+  it("e-mails each address from every alert", async () => {
+    const paged = await declare({ emails: ["oncall@example.com", "Lead@Example.com"] });
+    const channels = ofType(paged, "gcp:monitoring/notificationChannel:NotificationChannel");
+    expect(channels.map((c) => [c.name, c.inputs.type, (c.inputs.labels as any).email_address])).toEqual([
+      ["ops-email-oncall-example-com", "email", "oncall@example.com"],
+      ["ops-email-lead-example-com", "email", "Lead@Example.com"],
+    ]);
+    for (const alert of ofType(paged, "gcp:monitoring/alertPolicy:AlertPolicy")) expect(alert.inputs.notificationChannels).toHaveLength(2);
+  });
+});
+
+describe("Operability dashboard", () => {
+  it("puts the event bus and the node on one page, charting what the alerts watch", async () => {
+    const plan = await declare();
+    const dashboard = JSON.parse(named(plan, "ops-dashboard").inputs.dashboardJson as string);
+    const alerted = ofType(plan, "gcp:monitoring/alertPolicy:AlertPolicy").map((a: any) => {
+      const c = a.inputs.conditions[0];
+      return (c.conditionThreshold ?? c.conditionAbsent).filter;
+    });
+    const charted = dashboard.mosaicLayout.tiles.map((tile: any) => tile.widget.xyChart.dataSets[0].timeSeriesQuery.timeSeriesFilter.filter);
+    expect(new Set(charted)).toEqual(new Set(alerted));
+    expect(charted).toHaveLength(Object.keys(metricFilters(base)).length);
+    expect(dashboard.mosaicLayout.tiles.map((t: any) => t.xPos).sort()).toEqual([0, 0, 0, 0, 24, 24, 24, 24]);
+    expect(dashboardDefinition(Object.fromEntries(Object.keys(metricFilters(base)).map((k) => [k, k])) as any).displayName).toBe("DEFIMON: event bus and Geth host");
+  });
+});
