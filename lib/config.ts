@@ -211,6 +211,12 @@ const snapshotsSchema = z.strictObject({
   startTime: pattern(/^([01][0-9]|2[0-3]):00$/, "HH:00 in UTC, on the hour").default("03:00"),
 });
 
+/** Expected Pub/Sub volume, for the plan's cost estimate only. */
+const costSchema = z.strictObject({
+  messagesPerMonth: integer(0, 1e12, "messages").optional(),
+  averageMessageBytes: integer(1, 10_000_000, "bytes (Pub/Sub's limit is 10 MB)").optional(),
+});
+
 export const stackConfigSchema = z
   .strictObject({
     preset: z.enum(presetNames, { error: `one of ${presetNames.join(", ")}` }),
@@ -227,6 +233,7 @@ export const stackConfigSchema = z
     access: accessSchema.default(() => accessSchema.parse({})),
     alerts: alertsSchema.default(() => alertsSchema.parse({})),
     snapshots: snapshotsSchema.default(() => snapshotsSchema.parse({})),
+    cost: costSchema.default({}),
     services: z
       .record(pattern(/^[a-z][a-z0-9-]{0,30}$/, "service names are 1 to 31 lowercase letters, digits and -, starting with a letter"), serviceSchema)
       .default({}),
@@ -243,6 +250,10 @@ export const stackConfigSchema = z
         backlogMessages: config.alerts.backlogMessages ?? operations.backlogMessages,
       },
       snapshots: { ...config.snapshots, retentionDays: config.snapshots.retentionDays ?? operations.snapshotRetentionDays },
+      cost: {
+        messagesPerMonth: config.cost.messagesPerMonth ?? operations.messagesPerMonth,
+        averageMessageBytes: config.cost.averageMessageBytes ?? operations.averageMessageBytes,
+      },
       /** The preset's figures with the stack's overrides on top. */
       eventStream: { ...presets[config.preset].eventStream, ...config.eventStream } as EventStreamSettings,
       node: {
@@ -326,6 +337,7 @@ const sectionKeys: Record<string, string[]> = {
   access: Object.keys(accessSchema.shape),
   alerts: Object.keys(alertsSchema.shape),
   snapshots: Object.keys(snapshotsSchema.shape),
+  cost: Object.keys(costSchema.shape),
 };
 
 // ---------------------------------------------------------------------------

@@ -45,6 +45,9 @@ export interface Operations {
   backlogMessages: number;
   /** Days a daily snapshot of the chain data disk is kept. */
   snapshotRetentionDays: number;
+  /** Expected event volume, for the cost estimate: messages a month and their average size. */
+  messagesPerMonth: number;
+  averageMessageBytes: number;
 }
 
 export interface Preset {
@@ -67,13 +70,13 @@ export const presets: Record<PresetName, Preset> = {
     // 4 vCPU / 16 GiB: geth's stated minimum (4 cores, 8 GB) plus Lighthouse on a young testnet.
     node: { network: "hoodi", machineType: "e2-standard-4", dataDiskSizeGb: 400, dataDiskType: "pd-balanced", gethCache: 2048 },
     // A small system drains slowly; alert late, keep few snapshots of a chain that resyncs fast.
-    operations: { oldestUnackedAgeSeconds: 1800, backlogMessages: 10_000, snapshotRetentionDays: 3 },
+    operations: { oldestUnackedAgeSeconds: 1800, backlogMessages: 10_000, snapshotRetentionDays: 3, messagesPerMonth: 10_000_000, averageMessageBytes: 1024 },
   },
   standard: {
     eventStream: { maxMessages: 1000, batchSize: 100, maxConcurrentPublishers: 10, ...commonPacing },
     // 8 vCPU / 32 GiB: geth's recommendation (8 cores, 16 GB+) with room for Lighthouse.
     node: { network: "sepolia", machineType: "n2-standard-8", dataDiskSizeGb: 1200, dataDiskType: "pd-ssd", gethCache: 4096 },
-    operations: { oldestUnackedAgeSeconds: 900, backlogMessages: 100_000, snapshotRetentionDays: 7 },
+    operations: { oldestUnackedAgeSeconds: 900, backlogMessages: 100_000, snapshotRetentionDays: 7, messagesPerMonth: 100_000_000, averageMessageBytes: 2048 },
   },
   "high-load": {
     eventStream: { maxMessages: 5000, batchSize: 500, maxConcurrentPublishers: 20, ...commonPacing },
@@ -81,6 +84,6 @@ export const presets: Record<PresetName, Preset> = {
     // and the RPC load of the DEFIMON services.
     node: { network: "mainnet", machineType: "n2-highmem-8", dataDiskSizeGb: 2500, dataDiskType: "pd-ssd", gethCache: 8192 },
     // High load: minutes of lag matter; a mainnet resync takes days, so keep two weeks.
-    operations: { oldestUnackedAgeSeconds: 300, backlogMessages: 1_000_000, snapshotRetentionDays: 14 },
+    operations: { oldestUnackedAgeSeconds: 300, backlogMessages: 1_000_000, snapshotRetentionDays: 14, messagesPerMonth: 1_000_000_000, averageMessageBytes: 2048 },
   },
 };

@@ -172,6 +172,12 @@ describe("stack config overrides", () => {
     expect(plan.outputs.nodeNetwork).toBe("sepolia");
   });
 
+  it("e-mails on-call from every alert when addresses are configured", async () => {
+    const plan = await planStack("prod", { alerts: { emails: ["oncall@example.com"] } });
+    expect(ofType(plan, "gcp:monitoring/notificationChannel:NotificationChannel")).toHaveLength(1);
+    for (const alert of ofType(plan, "gcp:monitoring/alertPolicy:AlertPolicy")) expect(alert.inputs.notificationChannels).toHaveLength(1);
+  });
+
   it("stops on bad config before declaring any resource", async () => {
     const failure = await planStack("prod", { pubsub: { ackDeadlineSeconds: 5 } }).catch((error) => error);
     expect(failure).toBeInstanceOf(ProgramError);

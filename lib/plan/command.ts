@@ -10,9 +10,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
+import { parseStackConfig, namespaceValues } from "../config";
+import { estimateMonthlyCost, formatCost } from "../cost";
 import { formatJson, formatTree, renderedFiles } from "./format";
 import { evaluatePolicies, formatViolations } from "./policy";
-import { runPlan } from "./run";
+import { projectRoot, runPlan } from "./run";
+import { readStackConfigFiles } from "./stackFiles";
 
 const usage = "usage: npm run plan -- --stack <name> [--json] [--out DIR] [--policy [--policy-config FILE]]";
 
@@ -64,6 +67,12 @@ export async function planCommand(argv: string[], io: CommandIO = consoleIO): Pr
   }
 
   console.log(args.json ? formatJson(plan) : formatTree(plan));
+  if (!args.json) {
+    // The program accepted this config already; here it only yields the expected volume.
+    const files = readStackConfigFiles(projectRoot, args.stack);
+    const config = parseStackConfig(namespaceValues(files.config), { region: files.config["gcp:region"], zone: files.config["gcp:zone"] });
+    console.log(`\n${formatCost(estimateMonthlyCost(plan, config.cost))}`);
+  }
   if (args.policy) {
     const config = args["policy-config"] ? JSON.parse(fs.readFileSync(args["policy-config"], "utf8")) : {};
     const violations = await evaluatePolicies(plan, config);

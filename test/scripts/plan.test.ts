@@ -89,6 +89,7 @@ describe("npm run plan", () => {
     expect(stdout).toMatch(/^pulumi:pulumi:Stack defimon-prod\n├─ defimon:project:Services defimon-apis/);
     expect(stdout).toContain("serviceAccountKey: [secret]");
     expect(stdout).toContain("9 alert policies have no notification channel: they notify nobody (set defimon:alerts.emails).");
+    expect(stdout).toMatch(/Estimated monthly cost \(europe-west1 list prices as of [^)]*\):\n(.*\n)*  total +USD +\d+\.\d\d\n/);
     expect(stdout).toMatch(/metadata=\{[^\n]*"startup-script":"<text, \d+ lines>"/);
     expect(parseDotenv(fs.readFileSync(path.join(files, ".env"), "utf8")).EVENT_STREAM_BATCH_SIZE).toBe("500");
     expect(fs.readdirSync(path.join(files, "defimon-node-vm")).sort()).toEqual([
