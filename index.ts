@@ -3,6 +3,10 @@
  * the service account the services use, and the Geth host that runs the node and the
  * services. Reads config, wires the components, exports outputs; everything else lives
  * in components/ and lib/.
+ *
+ * The program is a function (Pulumi calls an exported function and takes what it returns
+ * as the stack outputs), so the offline plan and the tests can run it again and again
+ * without reloading every module.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,201 +23,205 @@ import { ports } from "./lib/hostLayout";
 import { resourceLabels, stackSlug } from "./lib/naming";
 import { renderEventStreamEnv } from "./lib/render/eventStreamEnv";
 
-const config = loadStackConfig();
-const stack = pulumi.getStack();
-const labels = resourceLabels(config.labels, stack);
-const project = gcp.organizations.getProjectOutput();
-const projectId = project.apply((p) => p.projectId ?? "");
+function defimonStack() {
+  const config = loadStackConfig();
+  const stack = pulumi.getStack();
+  const labels = resourceLabels(config.labels, stack);
+  const project = gcp.organizations.getProjectOutput();
+  const projectId = project.apply((p) => p.projectId ?? "");
 
-const apis = new ProjectServices("defimon-apis", {
-  apis: [
-    "pubsub.googleapis.com",
-    "cloudkms.googleapis.com",
-    "iam.googleapis.com",
-    "compute.googleapis.com",
-    "secretmanager.googleapis.com",
-    "iap.googleapis.com",
-    "logging.googleapis.com",
-    "monitoring.googleapis.com",
-  ],
-});
-const afterApis = { dependsOn: [apis] };
+  const apis = new ProjectServices("defimon-apis", {
+    apis: [
+      "pubsub.googleapis.com",
+      "cloudkms.googleapis.com",
+      "iam.googleapis.com",
+      "compute.googleapis.com",
+      "secretmanager.googleapis.com",
+      "iap.googleapis.com",
+      "logging.googleapis.com",
+      "monitoring.googleapis.com",
+    ],
+  });
+  const afterApis = { dependsOn: [apis] };
 
-const encryption = new Encryption(
-  "defimon-kms",
-  {
-    location: config.kms.location,
-    keyRingName: config.kms.keyRing,
-    cryptoKeyName: config.kms.cryptoKey,
-    rotationPeriodSeconds: config.kms.rotationPeriod,
-    protect: config.protect,
-    keyUsers: { "pubsub-agent": apis.pubsubServiceAgent.member },
-    labels,
-  },
-  afterApis,
-);
-
-const eventBus = new EventBus(
-  "defimon-events",
-  {
-    topicName: config.pubsub.topic,
-    subscriptionName: config.pubsub.subscription,
-    ackDeadlineSeconds: config.pubsub.ackDeadlineSeconds,
-    messageRetentionSeconds: config.pubsub.messageRetentionDuration,
-    minimumBackoffSeconds: config.pubsub.minimumBackoff,
-    maximumBackoffSeconds: config.pubsub.maximumBackoff,
-    maxDeliveryAttempts: config.pubsub.maxDeliveryAttempts,
-    kmsKeyName: encryption.cryptoKey.id,
-    kmsKeyReady: Object.values(encryption.keyUserGrants),
-    pubsubServiceAgentMember: apis.pubsubServiceAgent.member,
-    protect: config.protect,
-    labels,
-  },
-  afterApis,
-);
-
-const services = new ServiceAccount(
-  "defimon-service",
-  {
-    accountId: config.serviceAccount.accountId,
-    displayName: "DEFIMON services",
-    publishTo: { events: eventBus.topic.name },
-    subscribeTo: { events: eventBus.subscription.name, "dead-letter": eventBus.deadLetterSubscription.name },
-    createKey: config.serviceAccount.createKey,
-    keyRotation: config.serviceAccount.keyRotation,
-  },
-  afterApis,
-);
-
-const topicName = eventBus.topic.name;
-const subscriptionName = eventBus.subscription.name;
-const deadLetterTopicName = eventBus.deadLetterTopic.name;
-const deadLetterSubscriptionName = eventBus.deadLetterSubscription.name;
-const cryptoKeyId = encryption.cryptoKey.id;
-
-/** The `.env` the services read (no credentials in it). */
-const eventStreamEnv = pulumi
-  .all([projectId, topicName, subscriptionName, deadLetterTopicName, deadLetterSubscriptionName, cryptoKeyId])
-  .apply(([projectId, topic, subscription, deadLetterTopic, deadLetterSubscription, kmsKeyName]) =>
-    renderEventStreamEnv(
-      {
-        // Empty only when the provider has no default project; the client libraries then use ADC's.
-        projectId,
-        topic,
-        subscription,
-        deadLetterTopic,
-        deadLetterSubscription,
-        ackDeadlineSeconds: config.pubsub.ackDeadlineSeconds,
-        maxDeliveryAttempts: config.pubsub.maxDeliveryAttempts,
-        minimumBackoffSeconds: config.pubsub.minimumBackoff,
-        maximumBackoffSeconds: config.pubsub.maximumBackoff,
-        kmsKeyName,
-        eventStream: config.eventStream,
-      },
-      stack,
-    ),
+  const encryption = new Encryption(
+    "defimon-kms",
+    {
+      location: config.kms.location,
+      keyRingName: config.kms.keyRing,
+      cryptoKeyName: config.kms.cryptoKey,
+      rotationPeriodSeconds: config.kms.rotationPeriod,
+      protect: config.protect,
+      keyUsers: { "pubsub-agent": apis.pubsubServiceAgent.member },
+      labels,
+    },
+    afterApis,
   );
 
-// The Geth host.
-const nodeTag = "defimon-node";
-const servicePorts = Object.values(config.services).flatMap((service) => (service.port === undefined ? [] : [service.port]));
+  const eventBus = new EventBus(
+    "defimon-events",
+    {
+      topicName: config.pubsub.topic,
+      subscriptionName: config.pubsub.subscription,
+      ackDeadlineSeconds: config.pubsub.ackDeadlineSeconds,
+      messageRetentionSeconds: config.pubsub.messageRetentionDuration,
+      minimumBackoffSeconds: config.pubsub.minimumBackoff,
+      maximumBackoffSeconds: config.pubsub.maximumBackoff,
+      maxDeliveryAttempts: config.pubsub.maxDeliveryAttempts,
+      kmsKeyName: encryption.cryptoKey.id,
+      kmsKeyReady: Object.values(encryption.keyUserGrants),
+      pubsubServiceAgentMember: apis.pubsubServiceAgent.member,
+      protect: config.protect,
+      labels,
+    },
+    afterApis,
+  );
 
-const nodeNetwork = new NodeNetwork(
-  "defimon-node-net",
-  {
-    region: config.node.region,
-    targetTag: nodeTag,
-    rpcSourceRanges: config.access.rpcSourceRanges,
-    adminSourceRanges: config.access.adminSourceRanges,
-    servicePorts,
-    labels,
-  },
-  afterApis,
-);
+  const services = new ServiceAccount(
+    "defimon-service",
+    {
+      accountId: config.serviceAccount.accountId,
+      displayName: "DEFIMON services",
+      publishTo: { events: eventBus.topic.name },
+      subscribeTo: { events: eventBus.subscription.name, "dead-letter": eventBus.deadLetterSubscription.name },
+      createKey: config.serviceAccount.createKey,
+      keyRotation: config.serviceAccount.keyRotation,
+    },
+    afterApis,
+  );
 
-const nodeSecrets = new NodeSecrets("defimon-node-secrets", { secretIdPrefix: `defimon-${stackSlug(stack, 40)}`, labels }, afterApis);
+  const topicName = eventBus.topic.name;
+  const subscriptionName = eventBus.subscription.name;
+  const deadLetterTopicName = eventBus.deadLetterTopic.name;
+  const deadLetterSubscriptionName = eventBus.deadLetterSubscription.name;
+  const cryptoKeyId = encryption.cryptoKey.id;
 
-const host = new GethHost(
-  "defimon-node",
-  {
-    serviceAccountId: `defimon-node-${stackSlug(stack, 17)}`.replace(/-+$/, ""),
-    zone: config.node.zone,
-    machineType: config.node.machineType,
-    dataDiskSizeGb: config.node.dataDiskSizeGb,
-    dataDiskType: config.node.dataDiskType,
-    subnetId: nodeNetwork.subnet.id,
-    externalIp: nodeNetwork.address.address,
-    networkTag: nodeTag,
-    network: config.node.network,
-    gethCache: config.node.gethCache,
-    maxPeers: config.node.maxPeers,
-    checkpointSyncUrl: config.node.checkpointSyncUrl,
-    images: config.node.images,
-    services: config.services,
-    eventStreamEnv,
-    publishTopic: eventBus.topic.name,
-    projectId,
-    secretFiles: nodeSecrets.secretFiles,
-    secrets: nodeSecrets.secrets,
-    snapshotRetentionDays: config.snapshots.retentionDays,
-    snapshotStartTime: config.snapshots.startTime,
-    protect: config.protect,
-    labels,
-  },
-  afterApis,
-);
+  /** The `.env` the services read (no credentials in it). */
+  const eventStreamEnv = pulumi
+    .all([projectId, topicName, subscriptionName, deadLetterTopicName, deadLetterSubscriptionName, cryptoKeyId])
+    .apply(([projectId, topic, subscription, deadLetterTopic, deadLetterSubscription, kmsKeyName]) =>
+      renderEventStreamEnv(
+        {
+          // Empty only when the provider has no default project; the client libraries then use ADC's.
+          projectId,
+          topic,
+          subscription,
+          deadLetterTopic,
+          deadLetterSubscription,
+          ackDeadlineSeconds: config.pubsub.ackDeadlineSeconds,
+          maxDeliveryAttempts: config.pubsub.maxDeliveryAttempts,
+          minimumBackoffSeconds: config.pubsub.minimumBackoff,
+          maximumBackoffSeconds: config.pubsub.maximumBackoff,
+          kmsKeyName,
+          eventStream: config.eventStream,
+        },
+        stack,
+      ),
+    );
 
-// Alerts and the dashboard for the event bus and the node.
-const operability = new Operability(
-  "defimon-ops",
-  {
-    subscriptionName,
-    deadLetterSubscriptionName,
+  // The Geth host.
+  const nodeTag = "defimon-node";
+  const servicePorts = Object.values(config.services).flatMap((service) => (service.port === undefined ? [] : [service.port]));
+
+  const nodeNetwork = new NodeNetwork(
+    "defimon-node-net",
+    {
+      region: config.node.region,
+      targetTag: nodeTag,
+      rpcSourceRanges: config.access.rpcSourceRanges,
+      adminSourceRanges: config.access.adminSourceRanges,
+      servicePorts,
+      labels,
+    },
+    afterApis,
+  );
+
+  const nodeSecrets = new NodeSecrets("defimon-node-secrets", { secretIdPrefix: `defimon-${stackSlug(stack, 40)}`, labels }, afterApis);
+
+  const host = new GethHost(
+    "defimon-node",
+    {
+      serviceAccountId: `defimon-node-${stackSlug(stack, 17)}`.replace(/-+$/, ""),
+      zone: config.node.zone,
+      machineType: config.node.machineType,
+      dataDiskSizeGb: config.node.dataDiskSizeGb,
+      dataDiskType: config.node.dataDiskType,
+      subnetId: nodeNetwork.subnet.id,
+      externalIp: nodeNetwork.address.address,
+      networkTag: nodeTag,
+      network: config.node.network,
+      gethCache: config.node.gethCache,
+      maxPeers: config.node.maxPeers,
+      checkpointSyncUrl: config.node.checkpointSyncUrl,
+      images: config.node.images,
+      services: config.services,
+      eventStreamEnv,
+      publishTopic: eventBus.topic.name,
+      projectId,
+      secretFiles: nodeSecrets.secretFiles,
+      secrets: nodeSecrets.secrets,
+      snapshotRetentionDays: config.snapshots.retentionDays,
+      snapshotStartTime: config.snapshots.startTime,
+      protect: config.protect,
+      labels,
+    },
+    afterApis,
+  );
+
+  // Alerts and the dashboard for the event bus and the node.
+  const operability = new Operability(
+    "defimon-ops",
+    {
+      subscriptionName,
+      deadLetterSubscriptionName,
+      topicName,
+      instanceId: host.instance.instanceId,
+      emails: config.alerts.emails,
+      oldestUnackedAgeSeconds: config.alerts.oldestUnackedAgeSeconds,
+      backlogMessages: config.alerts.backlogMessages,
+      diskUsedPercent: config.alerts.diskUsedPercent,
+      memoryUsedPercent: config.alerts.memoryUsedPercent,
+      headStallMinutes: config.alerts.headStallMinutes,
+      labels,
+    },
+    afterApis,
+  );
+
+  const vmName = host.instance.name;
+  const zone = config.node.zone;
+  const tunnel = (port: number, localPort: number) =>
+    pulumi.interpolate`gcloud compute start-iap-tunnel ${vmName} ${port} --local-host-port=localhost:${localPort} --zone ${zone} --project ${projectId}`;
+
+  // The stack outputs. The key is only there when config creates one.
+  return {
     topicName,
-    instanceId: host.instance.instanceId,
-    emails: config.alerts.emails,
-    oldestUnackedAgeSeconds: config.alerts.oldestUnackedAgeSeconds,
-    backlogMessages: config.alerts.backlogMessages,
-    diskUsedPercent: config.alerts.diskUsedPercent,
-    memoryUsedPercent: config.alerts.memoryUsedPercent,
-    headStallMinutes: config.alerts.headStallMinutes,
-    labels,
-  },
-  afterApis,
-);
+    topicId: eventBus.topic.id,
+    subscriptionName,
+    subscriptionId: eventBus.subscription.id,
+    deadLetterTopicName,
+    deadLetterTopicId: eventBus.deadLetterTopic.id,
+    deadLetterSubscriptionName,
+    deadLetterSubscriptionId: eventBus.deadLetterSubscription.id,
+    cryptoKeyId,
+    serviceAccountEmail: services.account.email,
+    eventStreamEnv,
+    nodeVmName: vmName,
+    nodeZone: zone,
+    nodeNetwork: config.node.network,
+    nodeExternalIp: nodeNetwork.address.address,
+    nodeInternalRpcUrl: pulumi.interpolate`http://${host.instance.networkInterfaces[0].networkIp}:${ports.gethHttp}`,
+    nodeDataDiskId: host.dataDisk.id,
+    nodeImages: host.pinnedImages,
+    rpcTunnelCommand: tunnel(ports.gethHttp, ports.gethHttp),
+    grafanaTunnelCommand: tunnel(ports.grafanaHost, ports.grafanaHost),
+    /** Where the Grafana admin password is (not the password): gcloud secrets versions access latest --secret <this>. */
+    grafanaPasswordSecret: nodeSecrets.secrets["grafana-admin-password"].secretId,
+    snapshotScheduleName: host.snapshotSchedule.name,
+    dashboardId: operability.dashboard.id,
+    // Base64 of the JSON key file, a secret:
+    //   pulumi stack output serviceAccountKey --show-secrets | base64 -d > key.json
+    ...(services.keyJson ? { serviceAccountKey: services.keyJson } : {}),
+  };
+}
 
-const vmName = host.instance.name;
-const zone = config.node.zone;
-const tunnel = (port: number, localPort: number) =>
-  pulumi.interpolate`gcloud compute start-iap-tunnel ${vmName} ${port} --local-host-port=localhost:${localPort} --zone ${zone} --project ${projectId}`;
-
-// The stack outputs. The key is only there when config creates one.
-export = {
-  topicName,
-  topicId: eventBus.topic.id,
-  subscriptionName,
-  subscriptionId: eventBus.subscription.id,
-  deadLetterTopicName,
-  deadLetterTopicId: eventBus.deadLetterTopic.id,
-  deadLetterSubscriptionName,
-  deadLetterSubscriptionId: eventBus.deadLetterSubscription.id,
-  cryptoKeyId,
-  serviceAccountEmail: services.account.email,
-  eventStreamEnv,
-  nodeVmName: vmName,
-  nodeZone: zone,
-  nodeNetwork: config.node.network,
-  nodeExternalIp: nodeNetwork.address.address,
-  nodeInternalRpcUrl: pulumi.interpolate`http://${host.instance.networkInterfaces[0].networkIp}:${ports.gethHttp}`,
-  nodeDataDiskId: host.dataDisk.id,
-  nodeImages: host.pinnedImages,
-  rpcTunnelCommand: tunnel(ports.gethHttp, ports.gethHttp),
-  grafanaTunnelCommand: tunnel(ports.grafanaHost, ports.grafanaHost),
-  /** Where the Grafana admin password is (not the password): gcloud secrets versions access latest --secret <this>. */
-  grafanaPasswordSecret: nodeSecrets.secrets["grafana-admin-password"].secretId,
-  snapshotScheduleName: host.snapshotSchedule.name,
-  dashboardId: operability.dashboard.id,
-  // Base64 of the JSON key file, a secret:
-  //   pulumi stack output serviceAccountKey --show-secrets | base64 -d > key.json
-  ...(services.keyJson ? { serviceAccountKey: services.keyJson } : {}),
-};
+export = defimonStack;

@@ -22,8 +22,6 @@ const usage = "usage: npm run plan -- --stack <name> [--json] [--out DIR] [--pol
 export interface CommandIO {
   out: (text: string) => void;
   err: (text: string) => void;
-  /** How to load the program (tests load it in an isolated module registry). */
-  load?: () => unknown;
 }
 
 const consoleIO: CommandIO = { out: (text) => console.log(text), err: (text) => console.error(text) };
@@ -60,7 +58,7 @@ export async function planCommand(argv: string[], io: CommandIO = consoleIO): Pr
 
   let plan;
   try {
-    plan = await runPlan({ stack: args.stack, load: io.load });
+    plan = await runPlan({ stack: args.stack });
   } catch (error) {
     console.error((error as Error).message);
     return 1;

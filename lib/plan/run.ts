@@ -32,18 +32,19 @@ export interface PlanOptions {
   stack: string;
   /** Folder with Pulumi.yaml; default: this repository. */
   projectDir?: string;
-  /** Loads (runs) the program; default: a fresh require of the project's index.ts. */
+  /** Loads (runs) the program; default: the project's index.ts (loadProgram). */
   load?: () => unknown;
 }
 
 export const projectRoot = path.resolve(__dirname, "..", "..");
 
-/** Requires index.ts anew, so that one process can plan several stacks. */
-function freshRequire(projectDir: string): unknown {
-  for (const file of Object.keys(require.cache)) {
-    if (file.startsWith(projectDir + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[file];
-  }
-  return require(path.join(projectDir, "index.ts"));
+/**
+ * Runs the project's program as Pulumi does: index.ts exports a function, called once
+ * per run, whose result is the stack outputs.
+ */
+export function loadProgram(projectDir: string = projectRoot): unknown {
+  const exported = require(path.join(projectDir, "index.ts"));
+  return typeof exported === "function" ? exported() : exported;
 }
 
 export interface ProgramRun {
@@ -104,5 +105,5 @@ export async function runProgram(run: ProgramRun): Promise<Plan> {
 export async function runPlan(options: PlanOptions): Promise<Plan> {
   const projectDir = options.projectDir ?? projectRoot;
   const files = readStackConfigFiles(projectDir, options.stack);
-  return runProgram({ ...files, program: options.load ?? (() => freshRequire(projectDir)) });
+  return runProgram({ ...files, program: options.load ?? (() => loadProgram(projectDir)) });
 }

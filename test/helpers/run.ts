@@ -2,8 +2,7 @@
  * Test helpers: run a program (the whole stack, or one component) under the same
  * GCP-shaped mocks and recording monitor as the offline plan, and query the result.
  */
-import * as path from "path";
-import { Plan, projectRoot, runProgram } from "../../lib/plan/run";
+import { loadProgram, Plan, projectRoot, runProgram } from "../../lib/plan/run";
 import { PlannedResource } from "../../lib/plan/recorder";
 import { readStackConfigFiles } from "../../lib/plan/stackFiles";
 
@@ -30,16 +29,7 @@ export function planStack(stack: string, overrides: Record<string, unknown> = {}
     if (value === undefined) delete files.config[fullKey];
     else files.config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
   }
-  return runProgram({ ...files, program: loadProgramIsolated });
-}
-
-/** Runs index.ts anew in an isolated module registry (jest caches modules per file). */
-export function loadProgramIsolated(): unknown {
-  let exports: unknown;
-  jest.isolateModules(() => {
-    exports = require(path.join(projectRoot, "index.ts"));
-  });
-  return exports;
+  return runProgram({ ...files, program: () => loadProgram() });
 }
 
 export function ofType(plan: Plan, type: string): PlannedResource[] {

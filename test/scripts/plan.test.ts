@@ -9,7 +9,6 @@ import * as os from "os";
 import * as path from "path";
 import { planCommand } from "../../lib/plan/command";
 import { parseDotenv } from "../../lib/render/dotenv";
-import { loadProgramIsolated } from "../helpers/run";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -23,7 +22,7 @@ interface Run {
 async function planHere(...args: string[]): Promise<Run> {
   let stdout = "";
   let stderr = "";
-  const code = await planCommand(args, { out: (text) => (stdout += `${text}\n`), err: (text) => (stderr += `${text}\n`), load: loadProgramIsolated });
+  const code = await planCommand(args, { out: (text) => (stdout += `${text}\n`), err: (text) => (stderr += `${text}\n`) });
   return { code, stdout, stderr };
 }
 
