@@ -40,6 +40,8 @@ function defimonStack() {
       "iap.googleapis.com",
       "logging.googleapis.com",
       "monitoring.googleapis.com",
+      // Budgets belong to the billing account, but their API is called from this project.
+      ...(config.budget ? ["billingbudgets.googleapis.com"] : []),
     ],
   });
   const afterApis = { dependsOn: [apis] };
@@ -182,6 +184,7 @@ function defimonStack() {
       diskUsedPercent: config.alerts.diskUsedPercent,
       memoryUsedPercent: config.alerts.memoryUsedPercent,
       headStallMinutes: config.alerts.headStallMinutes,
+      budget: config.budget && { ...config.budget, projectNumber: project.number },
       labels,
     },
     afterApis,

@@ -15,6 +15,8 @@ export interface OperabilityArgs {
   diskUsedPercent: number;
   memoryUsedPercent: number;
   headStallMinutes: number;
+  /** A monthly budget on the project, when config names a billing account. */
+  budget?: { billingAccount: string; monthlyAmount: number; currency: string; projectNumber: pulumi.Input<string> };
   labels: Record<string, string>;
 }
 
@@ -68,6 +70,7 @@ export class Operability extends pulumi.ComponentResource {
   /** Alert policies by key: oldest-unacked, backlog, dead-letters, publish-errors, vm-down, disk-full, memory-pressure, geth-down, geth-stalled. */
   readonly alerts: Record<string, gcp.monitoring.AlertPolicy>;
   readonly dashboard: gcp.monitoring.Dashboard;
+  readonly budget?: gcp.billing.Budget;
 
   constructor(name: string, args: OperabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("defimon:monitoring:Operability", name, {}, opts);
@@ -204,6 +207,22 @@ export class Operability extends pulumi.ComponentResource {
       { dashboardJson: pulumi.all(filters).apply((resolved) => JSON.stringify(dashboardDefinition(resolved))) },
       { parent: this },
     );
+
+    if (args.budget) {
+      this.budget = new gcp.billing.Budget(
+        `${name}-budget`,
+        {
+          billingAccount: args.budget.billingAccount,
+          displayName: "DEFIMON monthly budget",
+          budgetFilter: { projects: [pulumi.interpolate`projects/${args.budget.projectNumber}`], calendarPeriod: "MONTH" },
+          amount: { specifiedAmount: { currencyCode: args.budget.currency, units: String(args.budget.monthlyAmount) } },
+          thresholdRules: [0.5, 0.9, 1.0].map((thresholdPercent) => ({ thresholdPercent, spendBasis: "CURRENT_SPEND" })),
+          // The same on-call channels; billing admins get Google's default e-mails as well.
+          allUpdatesRule: { monitoringNotificationChannels: channelIds },
+        },
+        { parent: this },
+      );
+    }
 
     this.registerOutputs({});
   }

@@ -211,6 +211,13 @@ const snapshotsSchema = z.strictObject({
   startTime: pattern(/^([01][0-9]|2[0-3]):00$/, "HH:00 in UTC, on the hour").default("03:00"),
 });
 
+/** An optional monthly budget on the project, alerting at 50, 90 and 100 %. */
+const budgetSchema = z.strictObject({
+  billingAccount: pattern(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, "a billing account ID such as 012345-6789AB-CDEF01"),
+  monthlyAmount: integer(1, 10_000_000, "(whole currency units)"),
+  currency: pattern(/^[A-Z]{3}$/, "an ISO 4217 code such as USD or EUR (the billing account's currency)").default("USD"),
+});
+
 /** Expected Pub/Sub volume, for the plan's cost estimate only. */
 const costSchema = z.strictObject({
   messagesPerMonth: integer(0, 1e12, "messages").optional(),
@@ -234,6 +241,7 @@ export const stackConfigSchema = z
     alerts: alertsSchema.default(() => alertsSchema.parse({})),
     snapshots: snapshotsSchema.default(() => snapshotsSchema.parse({})),
     cost: costSchema.default({}),
+    budget: budgetSchema.optional(),
     services: z
       .record(pattern(/^[a-z][a-z0-9-]{0,30}$/, "service names are 1 to 31 lowercase letters, digits and -, starting with a letter"), serviceSchema)
       .default({}),
@@ -338,6 +346,7 @@ const sectionKeys: Record<string, string[]> = {
   alerts: Object.keys(alertsSchema.shape),
   snapshots: Object.keys(snapshotsSchema.shape),
   cost: Object.keys(costSchema.shape),
+  budget: Object.keys(budgetSchema.shape),
 };
 
 // ---------------------------------------------------------------------------

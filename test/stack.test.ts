@@ -178,6 +178,13 @@ describe("stack config overrides", () => {
     for (const alert of ofType(plan, "gcp:monitoring/alertPolicy:AlertPolicy")) expect(alert.inputs.notificationChannels).toHaveLength(1);
   });
 
+  it("adds a budget, and the API it needs, when config names a billing account", async () => {
+    const plan = await planStack("dev", { budget: { billingAccount: "012345-6789AB-CDEF01", monthlyAmount: 300 } });
+    expect(named(plan, "defimon-ops-budget").inputs).toMatchObject({ amount: { specifiedAmount: { currencyCode: "USD", units: "300" } }, budgetFilter: { projects: ["projects/123456789012"] } });
+    expect(named(plan, "defimon-apis-billingbudgets").inputs.service).toBe("billingbudgets.googleapis.com");
+    expect(ofType(await planStack("dev"), "gcp:billing/budget:Budget")).toEqual([]);
+  });
+
   it("stops on bad config before declaring any resource", async () => {
     const failure = await planStack("prod", { pubsub: { ackDeadlineSeconds: 5 } }).catch((error) => error);
     expect(failure).toBeInstanceOf(ProgramError);

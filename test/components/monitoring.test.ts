@@ -92,3 +92,27 @@ describe("Operability dashboard", () => {
     expect(dashboardDefinition(Object.fromEntries(Object.keys(metricFilters(base)).map((k) => [k, k])) as any).displayName).toBe("DEFIMON: event bus and Geth host");
   });
 });
+
+describe("Operability budget", () => {
+  it("is only there when config names a billing account", async () => {
+    expect(ofType(await declare(), "gcp:billing/budget:Budget")).toEqual([]);
+  });
+
+  it("alerts at 50, 90 and 100 % of the monthly amount, on this project, through the on-call channels", async () => {
+    const plan = await declare({
+      emails: ["oncall@example.com"],
+      budget: { billingAccount: "012345-6789AB-CDEF01", monthlyAmount: 1200, currency: "EUR", projectNumber: "123456789012" },
+    });
+    expect(named(plan, "ops-budget").inputs).toMatchObject({
+      billingAccount: "012345-6789AB-CDEF01",
+      budgetFilter: { projects: ["projects/123456789012"], calendarPeriod: "MONTH" },
+      amount: { specifiedAmount: { currencyCode: "EUR", units: "1200" } },
+      thresholdRules: [
+        { thresholdPercent: 0.5, spendBasis: "CURRENT_SPEND" },
+        { thresholdPercent: 0.9, spendBasis: "CURRENT_SPEND" },
+        { thresholdPercent: 1, spendBasis: "CURRENT_SPEND" },
+      ],
+      allUpdatesRule: { monitoringNotificationChannels: ["projects/defimon-offline-plan/notificationChannels/ops-email-oncall-example-com"] },
+    });
+  });
+});
