@@ -3,6 +3,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { dataDirectories, hostLayout } from "../lib/hostLayout";
 import { NodeImageName, parseImageReference, pinImage } from "../lib/images";
+import { regionOfZone } from "../lib/naming";
 import { NetworkName } from "../lib/networks";
 import { bootMetadata, SecretFile } from "../lib/render/bootMetadata";
 import { composeFiles, renderCompose } from "../lib/render/compose";
@@ -98,7 +99,7 @@ export class GethHost extends pulumi.ComponentResource {
       { parent: this, protect: args.protect },
     );
 
-    const region = args.zone.replace(/-[a-z]$/, "");
+    const region = regionOfZone(args.zone);
     this.snapshotSchedule = new gcp.compute.ResourcePolicy(
       `${name}-snapshots`,
       {

@@ -13,6 +13,7 @@ import { parseDuration } from "./durations";
 import { ports } from "./hostLayout";
 import { defaultImages, parseImageReference } from "./images";
 import { machineFamilies, machineShape } from "./machineTypes";
+import { regionOfZone } from "./naming";
 import { networkNames, networks, requiredMemoryMb } from "./networks";
 import { EventStreamSettings, NodeSizing, PresetName, presetNames, presets } from "./presets";
 
@@ -428,7 +429,7 @@ function resolveLocation(nodeZone: string | undefined, provider: ProviderLocatio
   }
   const zone = nodeZone ?? provider.zone ?? (provider.region ? `${provider.region}-b` : undefined);
   if (!zone) return "gcp:region = (not set): a region such as europe-west1 (or set defimon:node.zone)";
-  const region = zone.replace(/-[a-z]$/, "");
+  const region = regionOfZone(zone);
   if (provider.region && provider.region !== region) {
     return `defimon:node.zone = ${describeValue(zone)}: must lie in gcp:region ${provider.region}`;
   }

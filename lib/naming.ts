@@ -3,6 +3,11 @@
  * GCP resource names and label values do not.
  */
 
+/** The region a zone lies in: "europe-west1-b" -> "europe-west1". */
+export function regionOfZone(zone: string): string {
+  return zone.replace(/-[a-z]$/, "");
+}
+
 /** The stack name as GCP names and label values accept it: lowercase, [a-z0-9-]. */
 export function stackSlug(stack: string, maxLength = 63): string {
   const slug = stack.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "");

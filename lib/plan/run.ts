@@ -32,8 +32,6 @@ export interface PlanOptions {
   stack: string;
   /** Folder with Pulumi.yaml; default: this repository. */
   projectDir?: string;
-  /** Loads (runs) the program; default: the project's index.ts (loadProgram). */
-  load?: () => unknown;
 }
 
 export const projectRoot = path.resolve(__dirname, "..", "..");
@@ -105,5 +103,5 @@ export async function runProgram(run: ProgramRun): Promise<Plan> {
 export async function runPlan(options: PlanOptions): Promise<Plan> {
   const projectDir = options.projectDir ?? projectRoot;
   const files = readStackConfigFiles(projectDir, options.stack);
-  return runProgram({ ...files, program: options.load ?? (() => loadProgram(projectDir)) });
+  return runProgram({ ...files, program: () => loadProgram(projectDir) });
 }
