@@ -148,6 +148,8 @@ function defimonStack() {
       machineType: config.node.machineType,
       dataDiskSizeGb: config.node.dataDiskSizeGb,
       dataDiskType: config.node.dataDiskType,
+      dataDiskIops: config.node.dataDiskIops,
+      dataDiskThroughputMibps: config.node.dataDiskThroughputMibps,
       subnetId: nodeNetwork.subnet.id,
       externalIp: nodeNetwork.address.address,
       networkTag: nodeTag,

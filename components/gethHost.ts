@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { bootDiskType, DiskType, familyOf } from "../lib/gce";
 import { dataDirectories, hostLayout } from "../lib/hostLayout";
 import { NodeImageName, parseImageReference, pinImage } from "../lib/images";
 import { regionOfZone } from "../lib/naming";
@@ -22,7 +23,11 @@ export interface GethHostArgs {
   machineType: string;
   /** Chain data disk: at least the network's minimum (config checks it). Grows in place. */
   dataDiskSizeGb: number;
-  dataDiskType: string;
+  /** A type the machine family can attach (config checks it); the boot disk follows the family too. */
+  dataDiskType: DiskType;
+  /** Provisioned IOPS and throughput (MiB/s) of a hyperdisk-balanced data disk; Google's defaults when absent. */
+  dataDiskIops?: number;
+  dataDiskThroughputMibps?: number;
   subnetId: pulumi.Input<string>;
   /** The static external IP, also announced to peers. */
   externalIp: pulumi.Input<string>;
@@ -94,7 +99,15 @@ export class GethHost extends pulumi.ComponentResource {
 
     this.dataDisk = new gcp.compute.Disk(
       `${name}-chaindata`,
-      { zone: args.zone, type: args.dataDiskType, size: args.dataDiskSizeGb, labels: args.labels, description: `Chain data of geth and Lighthouse (${args.network})` },
+      {
+        zone: args.zone,
+        type: args.dataDiskType,
+        size: args.dataDiskSizeGb,
+        provisionedIops: args.dataDiskIops,
+        provisionedThroughput: args.dataDiskThroughputMibps,
+        labels: args.labels,
+        description: `Chain data of geth and Lighthouse (${args.network})`,
+      },
       // The disk outlives VM replacements; on a protected stack it outlives `pulumi destroy` too.
       { parent: this, protect: args.protect },
     );
@@ -148,7 +161,7 @@ export class GethHost extends pulumi.ComponentResource {
         zone: args.zone,
         machineType: args.machineType,
         description: `DEFIMON Geth host (${args.network})`,
-        bootDisk: { autoDelete: true, initializeParams: { image: hostImage, size: 50, type: "pd-balanced", labels: args.labels } },
+        bootDisk: { autoDelete: true, initializeParams: { image: hostImage, size: 50, type: bootDiskType(familyOf(args.machineType) ?? "e2"), labels: args.labels } },
         attachedDisks: [{ source: this.dataDisk.id, deviceName: hostLayout.dataDeviceName, mode: "READ_WRITE" }],
         networkInterfaces: [{ subnetwork: args.subnetId, accessConfigs: [{ natIp: args.externalIp, networkTier: "PREMIUM" }] }],
         // Its own account; the cloud-platform scope leaves access to IAM, which grants the above only.

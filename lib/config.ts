@@ -12,7 +12,7 @@ import { isWholeInternet, parseCidr } from "./cidr";
 import { parseDuration } from "./durations";
 import { ports } from "./hostLayout";
 import { defaultImages, parseImageReference } from "./images";
-import { machineFamilies, machineShape } from "./machineTypes";
+import { diskLimits, diskTypes, familyDiskTypes, isOfferedRegion, machineTypeIn, offeredRegions, zonesOf } from "./gce";
 import { regionOfZone } from "./naming";
 import { networkNames, networks, requiredMemoryMb } from "./networks";
 import { EventStreamSettings, NodeSizing, PresetName, presetNames, presets } from "./presets";
@@ -141,8 +141,12 @@ const nodeFields = z.strictObject({
   machineType: pattern(/^[a-z0-9-]+$/, "a Compute Engine machine type such as n2-highmem-8").optional(),
   /** Chain data disk size in GB; at least the network's minimum, at most 65536. */
   dataDiskSizeGb: integer(10, 65536, "GB").optional(),
-  /** pd-ssd or pd-balanced: geth on pd-standard (HDD) cannot keep up with the chain. */
-  dataDiskType: z.enum(["pd-ssd", "pd-balanced"], { error: "pd-ssd or pd-balanced (pd-standard is too slow for geth)" }).optional(),
+  /** pd-ssd, pd-balanced or hyperdisk-balanced, as the machine family allows: geth on pd-standard (HDD) cannot keep up with the chain. */
+  dataDiskType: z.enum(diskTypes, { error: `one of ${diskTypes.join(", ")} (pd-standard is too slow for geth)` }).optional(),
+  /** Provisioned IOPS of a hyperdisk-balanced data disk; default: Google's for the size. */
+  dataDiskIops: integer(diskLimits["hyperdisk-balanced"].iops![0], diskLimits["hyperdisk-balanced"].iops![1], "IOPS (Hyperdisk Balanced)").optional(),
+  /** Provisioned throughput (MiB/s) of a hyperdisk-balanced data disk; default: Google's for the size. */
+  dataDiskThroughputMibps: integer(diskLimits["hyperdisk-balanced"].throughputMibps![0], diskLimits["hyperdisk-balanced"].throughputMibps![1], "MiB/s (Hyperdisk Balanced)").optional(),
   /** geth's --cache in MiB. */
   gethCache: integer(1024, 131072, "MiB").optional(),
   /** Zone of the VM and its disk; default: gcp:zone, else zone b of gcp:region. */
@@ -275,7 +279,8 @@ export const stackConfigSchema = z
     };
   })
   .superRefine((config, ctx) => {
-    // Rules that need the preset's sizing and the overrides together.
+    // Rules that need the preset's sizing and the overrides together (the machine type
+    // and disk type need the region too: hostProblems, below).
     const { node } = config;
     const minDisk = networks[node.network].minDataDiskGb;
     if (node.dataDiskSizeGb < minDisk) {
@@ -284,23 +289,6 @@ export const stackConfigSchema = z
         path: ["node", "dataDiskSizeGb"],
         input: node.dataDiskSizeGb,
         message: `too small for ${node.network}: at least ${minDisk} GB`,
-      });
-    }
-    const shape = machineShape(node.machineType);
-    const needed = requiredMemoryMb(node.network, node.gethCache);
-    if (!shape) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["node", "machineType"],
-        input: node.machineType,
-        message: `a machine type <family>-<standard|highmem|highcpu>-<vCPUs> (families ${machineFamilies.join(", ")}) or [family-]custom-<vCPUs>-<MiB>`,
-      });
-    } else if (shape.memoryMb < needed) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["node", "machineType"],
-        input: node.machineType,
-        message: `has ${shape.memoryMb} MiB; geth cache ${node.gethCache} MiB plus geth, Lighthouse on ${node.network} and the other containers need ${needed} MiB`,
       });
     }
     const portOwners = new Map<number, string>();
@@ -420,20 +408,57 @@ export interface ProviderLocation {
   zone?: string;
 }
 
-const regionPattern = /^[a-z]+-[a-z]+[0-9]+$/;
+const regionList = `one of the ${offeredRegions.length} regions in data/gce-catalog.json (${offeredRegions.slice(0, 3).join(", ")}, ...)`;
 
-/** Region and zone of the Geth host: defimon:node.zone, else gcp:zone, else zone b of gcp:region. */
+/**
+ * Region and zone of the Geth host: defimon:node.zone, else gcp:zone, else the region's
+ * first zone. Both must exist (data/gce-catalog.json): Compute Engine refuses anything else.
+ */
 function resolveLocation(nodeZone: string | undefined, provider: ProviderLocation): { region: string; zone: string } | string {
-  if (provider.region !== undefined && !regionPattern.test(provider.region)) {
-    return `gcp:region = ${describeValue(provider.region)}: a region such as europe-west1`;
+  if (provider.region !== undefined && !isOfferedRegion(provider.region)) {
+    return `gcp:region = ${describeValue(provider.region)}: ${regionList}`;
   }
-  const zone = nodeZone ?? provider.zone ?? (provider.region ? `${provider.region}-b` : undefined);
+  const zoneKey = nodeZone !== undefined ? "defimon:node.zone" : "gcp:zone";
+  const zone = nodeZone ?? provider.zone ?? (provider.region ? zonesOf(provider.region)[0] : undefined);
   if (!zone) return "gcp:region = (not set): a region such as europe-west1 (or set defimon:node.zone)";
   const region = regionOfZone(zone);
   if (provider.region && provider.region !== region) {
-    return `defimon:node.zone = ${describeValue(zone)}: must lie in gcp:region ${provider.region}`;
+    return `${zoneKey} = ${describeValue(zone)}: must lie in gcp:region ${provider.region} (${zonesOf(provider.region).join(", ")})`;
   }
+  if (!isOfferedRegion(region)) return `${zoneKey} = ${describeValue(zone)}: its region ${region} is not ${regionList}`;
+  if (!zonesOf(region).includes(zone)) return `${zoneKey} = ${describeValue(zone)}: no such zone; ${region} has ${zonesOf(region).join(", ")}`;
   return { region, zone };
+}
+
+type ParsedConfig = z.output<typeof stackConfigSchema>;
+
+/**
+ * Rules on the host that need its region: the machine type exists there, its memory
+ * covers geth, Lighthouse and the rest, and the family can attach the data disk type.
+ */
+function hostProblems(node: ParsedConfig["node"], region: string): string[] {
+  const problems: string[] = [];
+  const key = (field: string, value: unknown) => `defimon:node.${field} = ${describeValue(value)}`;
+  const shape = machineTypeIn(region, node.machineType);
+  if (typeof shape === "string") return [`${key("machineType", node.machineType)}: ${shape}`];
+  const needed = requiredMemoryMb(node.network, node.gethCache);
+  if (shape.memoryMb < needed) {
+    problems.push(`${key("machineType", node.machineType)}: has ${shape.memoryMb} MiB; geth cache ${node.gethCache} MiB plus geth, Lighthouse on ${node.network} and the other containers need ${needed} MiB`);
+  }
+  const allowed = familyDiskTypes[shape.family];
+  if (!allowed.includes(node.dataDiskType)) {
+    problems.push(`${key("dataDiskType", node.dataDiskType)}: ${shape.family} machines attach only ${allowed.join(", ")}`);
+  }
+  const limits = diskLimits[node.dataDiskType];
+  if (node.dataDiskSizeGb < limits.minGb || node.dataDiskSizeGb > limits.maxGb) {
+    problems.push(`${key("dataDiskSizeGb", node.dataDiskSizeGb)}: ${node.dataDiskType} takes ${limits.minGb} to ${limits.maxGb} GB`);
+  }
+  for (const field of ["dataDiskIops", "dataDiskThroughputMibps"] as const) {
+    if (node[field] !== undefined && node.dataDiskType !== "hyperdisk-balanced") {
+      problems.push(`${key(field, node[field])}: only a hyperdisk-balanced disk takes provisioned performance (dataDiskType is ${node.dataDiskType})`);
+    }
+  }
+  return problems;
 }
 
 /** Validates raw `defimon:` values; throws ConfigError listing every problem. */
@@ -442,7 +467,8 @@ export function parseStackConfig(raw: Record<string, unknown>, provider: Provide
   const lines = result.success ? [] : result.error.issues.flatMap((issue) => describeIssue(issue, raw));
   const location = resolveLocation(result.success ? result.data.node.zone : undefined, provider);
   if (typeof location === "string") lines.push(location);
-  if (!result.success || typeof location === "string") throw new ConfigError([...new Set(lines)]);
+  else if (result.success) lines.push(...hostProblems(result.data.node, location.region));
+  if (lines.length || !result.success || typeof location === "string") throw new ConfigError([...new Set(lines)]);
   return { ...result.data, node: { ...result.data.node, ...location } };
 }
 

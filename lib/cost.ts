@@ -5,7 +5,8 @@
  * committed-use discounts, no network egress, no Cloud Monitoring ingestion.
  */
 import prices from "../data/prices.json";
-import { machineShape } from "./machineTypes";
+import { machineTypeIn } from "./gce";
+import { regionOfZone } from "./naming";
 import { Plan } from "./plan/run";
 
 export type PriceTable = typeof prices;
@@ -34,7 +35,8 @@ export function estimateMonthlyCost(plan: Plan, usage: Usage, table: PriceTable 
 
   for (const vm of of("gcp:compute/instance:Instance")) {
     const machineType = String(vm.inputs.machineType);
-    const shape = machineShape(machineType);
+    const found = machineTypeIn(regionOfZone(String(vm.inputs.zone)), machineType);
+    const shape = typeof found === "string" ? undefined : found;
     const family = machineType.split("-")[0] as keyof PriceTable["compute"];
     const rate = table.compute[family];
     if (!shape || !rate) {

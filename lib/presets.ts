@@ -6,6 +6,7 @@
  * "high-load systems" settings; `standard` is the guide's main `.env`.
  */
 
+import { DiskType } from "./gce";
 import { NetworkName } from "./networks";
 
 export const presetNames = ["small", "standard", "high-load"] as const;
@@ -32,7 +33,10 @@ export interface NodeSizing {
   network: NetworkName;
   machineType: string;
   dataDiskSizeGb: number;
-  dataDiskType: "pd-ssd" | "pd-balanced";
+  dataDiskType: DiskType;
+  /** Provisioned performance of a hyperdisk-balanced data disk (Google's defaults when absent). */
+  dataDiskIops?: number;
+  dataDiskThroughputMibps?: number;
   /** geth's cache in MiB (its --cache): split between database, trie and snapshot caches. */
   gethCache: number;
 }

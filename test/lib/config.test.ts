@@ -127,12 +127,21 @@ describe("stack configuration", () => {
     ["preset disk too small for a switched network", { node: { network: "mainnet", machineType: "n2-highmem-8" } }, "defimon:node.dataDiskSizeGb = 400: too small for mainnet: at least 2000 GB"],
     ["machine too small for the cache", { preset: "high-load", node: { machineType: "n2-standard-4" } }, 'defimon:node.machineType = "n2-standard-4": has 16384 MiB; geth cache 8192 MiB plus geth, Lighthouse on mainnet and the other containers need 24576 MiB'],
     ["cache too large for the machine", { node: { gethCache: 16384 } }, 'defimon:node.machineType = "e2-standard-4": has 16384 MiB; geth cache 16384 MiB'],
-    ["unknown machine type", { node: { machineType: "e2-micro" } }, 'defimon:node.machineType = "e2-micro": a machine type <family>-<standard|highmem|highcpu>-<vCPUs>'],
-    ["HDD data disk", { node: { dataDiskType: "pd-standard" } }, 'defimon:node.dataDiskType = "pd-standard": pd-ssd or pd-balanced (pd-standard is too slow for geth)'],
+    ["unknown machine type", { node: { machineType: "e2-micro" } }, 'defimon:node.machineType = "e2-micro": no such machine type in europe-west1; e2 there: e2-highcpu-2'],
+    ["machine type of a valid shape that does not exist", { node: { machineType: "n2-standard-7" } }, 'defimon:node.machineType = "n2-standard-7": no such machine type in europe-west1'],
+    ["Arm machine family", { node: { machineType: "c4a-standard-8" } }, 'defimon:node.machineType = "c4a-standard-8": not a machine family this stack offers'],
+    ["HDD data disk", { node: { dataDiskType: "pd-standard" } }, 'defimon:node.dataDiskType = "pd-standard": one of pd-balanced, pd-ssd, hyperdisk-balanced (pd-standard is too slow for geth)'],
+    ["Persistent Disk on a Hyperdisk-only family", { node: { machineType: "n4-standard-8", dataDiskType: "pd-ssd" } }, 'defimon:node.dataDiskType = "pd-ssd": n4 machines attach only hyperdisk-balanced'],
+    ["Hyperdisk on a Persistent Disk family", { node: { dataDiskType: "hyperdisk-balanced" } }, 'defimon:node.dataDiskType = "hyperdisk-balanced": e2 machines attach only pd-balanced, pd-ssd'],
+    ["provisioned IOPS on Persistent Disk", { node: { dataDiskIops: 5000 } }, 'defimon:node.dataDiskIops = 5000: only a hyperdisk-balanced disk takes provisioned performance (dataDiskType is pd-balanced)'],
+    ["IOPS above Hyperdisk Balanced's limit", { node: { machineType: "n4-standard-8", dataDiskType: "hyperdisk-balanced", dataDiskIops: 200000 } }, "defimon:node.dataDiskIops = 200000: an integer from 3000 to 160000 IOPS (Hyperdisk Balanced)"],
+    ["throughput above Hyperdisk Balanced's limit", { node: { machineType: "n4-standard-8", dataDiskType: "hyperdisk-balanced", dataDiskThroughputMibps: 5000 } }, "defimon:node.dataDiskThroughputMibps = 5000: an integer from 140 to 2400 MiB/s"],
     ["cache below 1 GiB", { node: { gethCache: 512 } }, "defimon:node.gethCache = 512: an integer from 1024 to 131072 MiB"],
     ["peers above 200", { node: { maxPeers: 500 } }, "defimon:node.maxPeers = 500: an integer from 10 to 200 peers"],
     ["zone that is not a zone", { node: { zone: "europe-west1" } }, 'defimon:node.zone = "europe-west1": a zone such as europe-west1-b'],
-    ["zone outside the region", { node: { zone: "us-east1-b" } }, 'defimon:node.zone = "us-east1-b": must lie in gcp:region europe-west1'],
+    ["zone outside the region", { node: { zone: "us-east1-b" } }, 'defimon:node.zone = "us-east1-b": must lie in gcp:region europe-west1 (europe-west1-b, europe-west1-c, europe-west1-d)'],
+    ["zone that does not exist in the region", { node: { zone: "europe-west1-z" } }, 'defimon:node.zone = "europe-west1-z": no such zone; europe-west1 has europe-west1-b, europe-west1-c, europe-west1-d'],
+    ["zone europe-west1-a, which Google never opened", { node: { zone: "europe-west1-a" } }, 'defimon:node.zone = "europe-west1-a": no such zone'],
     ["checkpoint URL over http", { node: { checkpointSyncUrl: "http://checkpoint.example" } }, 'defimon:node.checkpointSyncUrl = "http://checkpoint.example": an https:// URL'],
     ["image on latest", { node: { images: { geth: "ethereum/client-go:latest" } } }, 'defimon:node.images.geth = "ethereum/client-go:latest": must name a version tag or a sha256 digest'],
     ["image without a tag", { node: { images: { grafana: "grafana/grafana" } } }, 'defimon:node.images.grafana = "grafana/grafana": must name a version tag'],
@@ -169,7 +178,7 @@ describe("stack configuration", () => {
       dataDiskSizeGb: 1200,
       gethCache: 6144,
       region: "us-central1",
-      zone: "us-central1-b",
+      zone: "us-central1-a",
       checkpointSyncUrl: "https://checkpoint-sync.sepolia.ethpandaops.io",
     });
     expect(config.node.images.geth).toBe("ethereum/client-go:v1.17.4");
@@ -196,6 +205,18 @@ describe("stack configuration", () => {
   it("needs a region or a zone for the host", () => {
     expect(() => parseStackConfig({ preset: "small" }, {})).toThrow("gcp:region = (not set): a region such as europe-west1 (or set defimon:node.zone)");
     expect(parseStackConfig({ preset: "small" }, { zone: "asia-east1-a" }).node).toMatchObject({ region: "asia-east1", zone: "asia-east1-a" });
+  });
+
+  it("refuses a region or zone Compute Engine does not have", () => {
+    expect(() => parseStackConfig({ preset: "small" }, { region: "europe-west99" })).toThrow('gcp:region = "europe-west99": one of the 37 regions in data/gce-catalog.json');
+    expect(() => parseStackConfig({ preset: "small" }, { zone: "europe-west1-a" })).toThrow('gcp:zone = "europe-west1-a": no such zone');
+    // A region without zone b gets its first zone, not a made-up one.
+    expect(parseStackConfig({ preset: "small" }, { region: "us-central1" }).node.zone).toBe("us-central1-a");
+  });
+
+  it("offers hyperdisk-balanced with provisioned performance where the family takes it", () => {
+    const node = parseStackConfig({ preset: "small", node: { machineType: "c4-standard-8", dataDiskType: "hyperdisk-balanced", dataDiskIops: 6000, dataDiskThroughputMibps: 400 } }).node;
+    expect(node).toMatchObject({ machineType: "c4-standard-8", dataDiskType: "hyperdisk-balanced", dataDiskIops: 6000, dataDiskThroughputMibps: 400 });
   });
 
   it("reports every problem at once, one line each", () => {

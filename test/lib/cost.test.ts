@@ -35,9 +35,10 @@ describe("monthly cost estimate", () => {
   });
 
   it("says what it cannot price instead of pricing it at zero silently", async () => {
-    const plan = await planStack("dev", { node: { machineType: "c4-standard-8", network: "hoodi" } });
+    const plan = await planStack("dev", { node: { machineType: "c4-standard-8", network: "hoodi", dataDiskType: "hyperdisk-balanced" } });
     const estimate = estimateMonthlyCost(plan, { messagesPerMonth: 0, averageMessageBytes: 1 });
     expect(estimate.notes).toContain("no price for machine type c4-standard-8");
+    expect(estimate.notes).toContain("no price for disk type hyperdisk-balanced");
     expect(formatCost(estimate)).toMatch(/^Estimated monthly cost \(europe-west1 list prices as of \d{4}-\d{2}, not verified against Google's calculator\):/);
   });
 });
