@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Encryption } from "./components/encryption";
 import { EventBus } from "./components/eventBus";
 import { GethHost } from "./components/gethHost";
+import { pinImages } from "./components/imagePins";
 import { Operability } from "./components/monitoring";
 import { NodeNetwork } from "./components/nodeNetwork";
 import { NodeSecrets } from "./components/nodeSecrets";
@@ -23,15 +24,23 @@ import { ports } from "./lib/hostLayout";
 import { resourceLabels, stackSlug } from "./lib/naming";
 import { renderEventStreamEnv } from "./lib/render/eventStreamEnv";
 
-function defimonStack() {
+async function defimonStack() {
   const config = loadStackConfig();
   const stack = pulumi.getStack();
+  // Every image resolved first: one that cannot be pulled stops the run here, naming its key.
+  const images = await pinImages("defimon-images", [
+    ...Object.entries(config.node.images).map(([container, reference]) => ({ container, configKey: `defimon:node.images.${container}`, reference })),
+    ...Object.entries(config.services).map(([container, service]) => ({ container, configKey: `defimon:services.${container}.image`, reference: service.image })),
+  ]);
   const labels = resourceLabels(config.labels, stack);
   const project = gcp.organizations.getProjectOutput();
   const projectId = project.apply((p) => p.projectId ?? "");
 
   const apis = new ProjectServices("defimon-apis", {
+    // serviceusage.googleapis.com must be on already: it is what enables the others.
     apis: [
+      // getProject and project-level IAM bindings call Resource Manager.
+      "cloudresourcemanager.googleapis.com",
       "pubsub.googleapis.com",
       "cloudkms.googleapis.com",
       "iam.googleapis.com",
@@ -42,6 +51,7 @@ function defimonStack() {
       "monitoring.googleapis.com",
       // Budgets belong to the billing account, but their API is called from this project.
       ...(config.budget ? ["billingbudgets.googleapis.com"] : []),
+      ...(images.repositories.length ? ["artifactregistry.googleapis.com"] : []),
     ],
   });
   const afterApis = { dependsOn: [apis] };
@@ -157,7 +167,8 @@ function defimonStack() {
       gethCache: config.node.gethCache,
       maxPeers: config.node.maxPeers,
       checkpointSyncUrl: config.node.checkpointSyncUrl,
-      images: config.node.images,
+      pinnedImages: images.pinned,
+      imageRepositories: images.repositories,
       services: config.services,
       eventStreamEnv,
       publishTopic: eventBus.topic.name,
@@ -180,13 +191,14 @@ function defimonStack() {
       deadLetterSubscriptionName,
       topicName,
       instanceId: host.instance.instanceId,
+      instanceName: host.instance.name,
       emails: config.alerts.emails,
       oldestUnackedAgeSeconds: config.alerts.oldestUnackedAgeSeconds,
       backlogMessages: config.alerts.backlogMessages,
       diskUsedPercent: config.alerts.diskUsedPercent,
       memoryUsedPercent: config.alerts.memoryUsedPercent,
       headStallMinutes: config.alerts.headStallMinutes,
-      budget: config.budget && { ...config.budget, projectNumber: project.number },
+      budget: config.budget && { ...config.budget, projectNumber: project.number, projectId },
       labels,
     },
     afterApis,

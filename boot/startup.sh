@@ -137,6 +137,39 @@ configure_ops_agent() {
   rm -f "$staged"
 }
 
+configure_registries() {
+  # Private images (Artifact Registry): Docker asks a credential helper for each listed
+  # registry; the helper hands it a fresh access token of the VM's own service account
+  # from the metadata server, so no credential is ever stored on the host.
+  local registries helpers="" host
+  registries=$(attribute defimon-registries)
+  [ -n "$registries" ] || return 0
+  cat >/usr/local/bin/docker-credential-gce-metadata <<'HELPER'
+#!/bin/sh
+# Docker credential helper: the instance's service-account token for Artifact Registry.
+set -eu
+case "${1:-}" in
+  get)
+    server=$(cat)
+    token=$(curl --silent --show-error --fail --retry 5 -H "Metadata-Flavor: Google" \
+      http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+    printf '{"ServerURL":"%s","Username":"oauth2accesstoken","Secret":"%s"}\n' "$server" "$token"
+    ;;
+  list) echo '{}' ;;
+  *) ;;
+esac
+HELPER
+  chmod 0755 /usr/local/bin/docker-credential-gce-metadata
+  for host in $registries; do
+    case "$host" in *[!a-z0-9.-]*) log "bad registry host: $host"; exit 1 ;; esac
+    helpers="$helpers${helpers:+,}\"$host\":\"gce-metadata\""
+  done
+  mkdir -p /root/.docker
+  printf '{"credHelpers":{%s}}\n' "$helpers" >/root/.docker/config.json
+  chmod 0600 /root/.docker/config.json
+}
+
 start_stack() {
   log "starting the compose project"
   docker compose --project-name defimon --project-directory "$STACK_DIR" -f "$STACK_DIR/docker-compose.yml" up -d --remove-orphans
@@ -148,6 +181,7 @@ main() {
   make_data_directories
   write_stack_files
   fetch_secrets
+  configure_registries
   start_stack
   # After the stack: a broken agent install must not keep the node from starting.
   configure_ops_agent || log "Ops Agent setup failed; alerts on disk, memory and geth will fire as missing data"

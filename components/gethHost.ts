@@ -1,9 +1,8 @@
-import * as docker from "@pulumi/docker";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { bootDiskType, DiskType, familyOf } from "../lib/gce";
 import { dataDirectories, hostLayout } from "../lib/hostLayout";
-import { NodeImageName, parseImageReference, pinImage } from "../lib/images";
+import { ArtifactRepository } from "../lib/images";
 import { regionOfZone } from "../lib/naming";
 import { NetworkName } from "../lib/networks";
 import { bootMetadata, SecretFile } from "../lib/render/bootMetadata";
@@ -37,10 +36,15 @@ export interface GethHostArgs {
   gethCache: number;
   maxPeers: number;
   checkpointSyncUrl: string;
-  /** Image references of geth, lighthouse, prometheus, grafana: tag and/or digest. */
-  images: Record<NodeImageName, string>;
-  /** DEFIMON services: image (tag and/or digest), port, command. */
-  services: Record<string, { image: string; port?: number; command?: string[] }>;
+  /**
+   * Every image the host runs, pinned (`repo:tag@sha256:...`), by container: geth,
+   * lighthouse, prometheus, grafana and each service (components/imagePins.ts resolves them).
+   */
+  pinnedImages: Record<string, string>;
+  /** Artifact Registry repositories those images come from: the host's account gets reader on each, nothing more. */
+  imageRepositories: ArtifactRepository[];
+  /** DEFIMON services: port, command (their images are in pinnedImages). */
+  services: Record<string, { port?: number; command?: string[] }>;
   /** The services' .env (event-stream settings); no credentials in it. */
   eventStreamEnv: pulumi.Input<string>;
   /** Topic the host's services publish to: the host's account gets publisher on it alone. */
@@ -64,7 +68,7 @@ export interface GethHostArgs {
  */
 export class GethHost extends pulumi.ComponentResource {
   readonly serviceAccount: gcp.serviceaccount.Account;
-  /** publisher on the topic, logging.logWriter, monitoring.metricWriter, secretAccessor per secret. */
+  /** publisher on the topic, logging.logWriter, monitoring.metricWriter, secretAccessor per secret, artifactregistry.reader per image repository. */
   readonly grants: pulumi.Resource[];
   readonly dataDisk: gcp.compute.Disk;
   /** The daily snapshot schedule of the data disk, and its attachment to the disk. */
@@ -93,9 +97,18 @@ export class GethHost extends pulumi.ComponentResource {
         ([id, secret]) =>
           new gcp.secretmanager.SecretIamMember(`${name}-reads-${id}`, { secretId: secret.id, role: "roles/secretmanager.secretAccessor", member }, { parent: this }),
       ),
+      // Pulls private images with its own token (boot/startup.sh's credential helper).
+      ...args.imageRepositories.map(
+        (repo) =>
+          new gcp.artifactregistry.RepositoryIamMember(
+            `${name}-pulls-${repo.location}-${repo.project}-${repo.repository}`,
+            { project: repo.project, location: repo.location, repository: repo.repository, role: "roles/artifactregistry.reader", member },
+            { parent: this },
+          ),
+      ),
     ];
 
-    this.pinnedImages = this.pinImages(name, { ...args.images, ...Object.fromEntries(Object.entries(args.services).map(([service, s]) => [service, s.image])) });
+    this.pinnedImages = pulumi.output(args.pinnedImages);
 
     this.dataDisk = new gcp.compute.Disk(
       `${name}-chaindata`,
@@ -133,8 +146,8 @@ export class GethHost extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const metadata = pulumi.all([this.pinnedImages, args.externalIp, args.eventStreamEnv]).apply(([images, externalIp, env]) => {
-      const { geth, lighthouse, prometheus, grafana, ...services } = images;
+    const metadata = pulumi.all([args.externalIp, args.eventStreamEnv]).apply(([externalIp, env]) => {
+      const { geth, lighthouse, prometheus, grafana, ...services } = args.pinnedImages;
       return bootMetadata({
         files: {
           [composeFiles.compose]: renderCompose({
@@ -152,6 +165,7 @@ export class GethHost extends pulumi.ComponentResource {
         secrets: args.secretFiles,
         dataDirectories,
         opsAgentConfig: renderOpsAgentConfig(),
+        registries: [...new Set(args.imageRepositories.map((repo) => repo.host))],
       });
     });
 
@@ -182,22 +196,5 @@ export class GethHost extends pulumi.ComponentResource {
     );
 
     this.registerOutputs({ instanceName: this.instance.name, dataDiskId: this.dataDisk.id });
-  }
-
-  /**
-   * Resolves each image to `reference@sha256:...` with the registry's current digest, at
-   * deploy time, unless config already pins a digest. The Docker provider only queries
-   * registries here, so its daemon check is off: no Docker engine is needed.
-   */
-  private pinImages(name: string, references: Record<string, string>): pulumi.Output<Record<string, string>> {
-    let registry: docker.Provider | undefined;
-    const pinned = Object.entries(references).map(([container, reference]) => {
-      if (parseImageReference(reference)?.digest) return pulumi.output([container, reference] as const);
-      registry ??= new docker.Provider(`${name}-registry`, { disableDockerDaemonCheck: true }, { parent: this });
-      return docker
-        .getRegistryImageOutput({ name: reference }, { provider: registry, parent: this })
-        .apply((image) => [container, pinImage(reference, image.sha256Digest)] as const);
-    });
-    return pulumi.all(pinned).apply((entries) => Object.fromEntries(entries));
   }
 }

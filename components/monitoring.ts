@@ -8,6 +8,8 @@ export interface OperabilityArgs {
   topicName: pulumi.Input<string>;
   /** The Geth host: its numeric instance id (what Cloud Monitoring labels metrics with). */
   instanceId: pulumi.Input<string>;
+  /** Its name: with the id, the Ops Agent's `namespace` label (`<instanceId>/<instanceName>`) on Prometheus metrics. */
+  instanceName: pulumi.Input<string>;
   /** E-mail addresses to notify; none: policies exist and notify nobody. */
   emails: string[];
   oldestUnackedAgeSeconds: number;
@@ -15,8 +17,12 @@ export interface OperabilityArgs {
   diskUsedPercent: number;
   memoryUsedPercent: number;
   headStallMinutes: number;
-  /** A monthly budget on the project, when config names a billing account. */
-  budget?: { billingAccount: string; monthlyAmount: number; currency: string; projectNumber: pulumi.Input<string> };
+  /**
+   * A monthly budget on the project, when config names a billing account. `emails` (at
+   * most 5: the Budget API's limit on notification channels) must be among `emails` above.
+   * `projectId` is the quota project for the Billing Budgets API (see below).
+   */
+  budget?: { billingAccount: string; monthlyAmount: number; currency: string; emails: string[]; projectNumber: pulumi.Input<string>; projectId: pulumi.Input<string> };
   labels: Record<string, string>;
 }
 
@@ -28,8 +34,16 @@ interface ThresholdSpec {
   threshold: number;
   duration: string;
   aligner: string;
-  alignment?: string;
   /** What on-call does first. */
+  runbook: string;
+}
+
+/** A PromQL condition: fires while `query` returns a series, for `duration`. */
+interface PromQlSpec {
+  kind: "promql";
+  title: string;
+  query: pulumi.Input<string>;
+  duration: string;
   runbook: string;
 }
 
@@ -41,10 +55,10 @@ interface AbsenceSpec {
   runbook: string;
 }
 
-type AlertSpec = ThresholdSpec | AbsenceSpec;
+type AlertSpec = ThresholdSpec | AbsenceSpec | PromQlSpec;
 
 /** Metric filters, by what they watch; the dashboard charts the same ones. */
-export function metricFilters(args: Pick<OperabilityArgs, "subscriptionName" | "deadLetterSubscriptionName" | "topicName" | "instanceId">) {
+export function metricFilters(args: Pick<OperabilityArgs, "subscriptionName" | "deadLetterSubscriptionName" | "topicName" | "instanceId" | "instanceName">) {
   const subscription = (name: pulumi.Input<string>, metric: string) =>
     pulumi.interpolate`resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "${name}" AND metric.type = "pubsub.googleapis.com/subscription/${metric}"`;
   const host = (metric: string, extra = "") =>
@@ -55,10 +69,26 @@ export function metricFilters(args: Pick<OperabilityArgs, "subscriptionName" | "
     deadLetters: subscription(args.deadLetterSubscriptionName, "num_undelivered_messages"),
     publishErrors: pulumi.interpolate`resource.type = "pubsub_topic" AND resource.labels.topic_id = "${args.topicName}" AND metric.type = "pubsub.googleapis.com/topic/send_request_count" AND metric.labels.response_class != "success"`,
     uptime: host("compute.googleapis.com/instance/uptime"),
-    diskUsed: host("agent.googleapis.com/disk/percent_used", ' AND metric.labels.state = "used"'),
+    // The root and chain-data file systems only: Ubuntu's snap loop devices are 100 % full
+    // by design, tmpfs and overlay mounts are not disks. SCSI (sdX, sdX1), NVMe (nvmeXnY,
+    // nvmeXnYp1) and /dev/root, which is how the root file system shows in /proc/mounts.
+    diskUsed: host(
+      "agent.googleapis.com/disk/percent_used",
+      ' AND metric.labels.state = "used" AND metric.labels.device = monitoring.regex.full_match("/dev/(root|sd[a-z]1?|nvme[0-9]+n[0-9]+(p1)?)")',
+    ),
     memoryUsed: host("agent.googleapis.com/memory/percent_used", ' AND metric.labels.state = "used"'),
-    gethHead: pulumi.interpolate`resource.type = "prometheus_target" AND resource.labels.job = "geth" AND metric.type = "prometheus.googleapis.com/chain_head_block/gauge"`,
+    // This host's geth only: test stacks share dev's project, and each runs a geth.
+    gethHead: pulumi.interpolate`resource.type = "prometheus_target" AND resource.labels.namespace = "${args.instanceId}/${args.instanceName}" AND resource.labels.job = "geth" AND metric.type = "prometheus.googleapis.com/chain_head_block/gauge"`,
   };
+}
+
+/**
+ * PromQL for "geth's head block did not change in `minutes`", on this host only. A PromQL
+ * condition because the head block is a GAUGE: ALIGN_DELTA, which would count its change,
+ * is valid only for DELTA and CUMULATIVE metrics and the API refuses it on a gauge.
+ */
+export function gethStalledQuery(instanceId: pulumi.Input<string>, instanceName: pulumi.Input<string>, minutes: number): pulumi.Output<string> {
+  return pulumi.interpolate`changes(chain_head_block{job="geth",namespace="${instanceId}/${instanceName}"}[${minutes}m]) == 0`;
 }
 
 /**
@@ -71,6 +101,8 @@ export class Operability extends pulumi.ComponentResource {
   readonly alerts: Record<string, gcp.monitoring.AlertPolicy>;
   readonly dashboard: gcp.monitoring.Dashboard;
   readonly budget?: gcp.billing.Budget;
+  /** The provider the budget is created with: the project as quota project for the Billing Budgets API. */
+  readonly budgetProvider?: gcp.Provider;
 
   constructor(name: string, args: OperabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("defimon:monitoring:Operability", name, {}, opts);
@@ -162,28 +194,23 @@ export class Operability extends pulumi.ComponentResource {
         runbook: "geth is down or its metrics are: docker compose ps and logs geth on the host.",
       },
       "geth-stalled": {
-        kind: "threshold",
+        kind: "promql",
         title: "DEFIMON node: geth's head block stopped moving",
-        filter: filters.gethHead,
-        comparison: "COMPARISON_LT",
-        threshold: 1,
-        duration: "0s",
-        aligner: "ALIGN_DELTA",
-        alignment: `${args.headStallMinutes * 60}s`,
+        query: gethStalledQuery(args.instanceId, args.instanceName, args.headStallMinutes),
+        duration: "60s",
         runbook: "geth follows the chain no more: check Lighthouse (the Engine API, the JWT), peers, and disk space.",
       },
     };
 
     this.alerts = Object.fromEntries(
       Object.entries(specs).map(([key, spec]) => {
-        const aggregations =
-          spec.kind === "threshold"
-            ? [{ alignmentPeriod: spec.alignment ?? "60s", perSeriesAligner: spec.aligner }]
-            : [{ alignmentPeriod: "60s", perSeriesAligner: "ALIGN_MEAN" }];
+        const aggregations = [{ alignmentPeriod: "60s", perSeriesAligner: spec.kind === "threshold" ? spec.aligner : "ALIGN_MEAN" }];
         const condition =
           spec.kind === "threshold"
             ? { conditionThreshold: { filter: spec.filter, comparison: spec.comparison, thresholdValue: spec.threshold, duration: spec.duration, aggregations } }
-            : { conditionAbsent: { filter: spec.filter, duration: spec.duration, aggregations } };
+            : spec.kind === "absent"
+              ? { conditionAbsent: { filter: spec.filter, duration: spec.duration, aggregations } }
+              : { conditionPrometheusQueryLanguage: { query: spec.query, duration: spec.duration, evaluationInterval: "60s" } };
         return [
           key,
           new gcp.monitoring.AlertPolicy(
@@ -209,6 +236,16 @@ export class Operability extends pulumi.ComponentResource {
     );
 
     if (args.budget) {
+      const budgetEmails = new Set(args.budget.emails.map((email) => email.toLowerCase()));
+      const budgetChannels = this.notificationChannels.filter((_, index) => budgetEmails.has(args.emails[index].toLowerCase()));
+      // With user credentials (gcloud auth application-default login) the Billing Budgets
+      // API needs a quota project: without billingProject and userProjectOverride it
+      // answers 403. A provider of its own keeps the override off every other resource.
+      this.budgetProvider = new gcp.Provider(
+        `${name}-billing`,
+        { project: args.budget.projectId, billingProject: args.budget.projectId, userProjectOverride: true },
+        { parent: this },
+      );
       this.budget = new gcp.billing.Budget(
         `${name}-budget`,
         {
@@ -217,15 +254,24 @@ export class Operability extends pulumi.ComponentResource {
           budgetFilter: { projects: [pulumi.interpolate`projects/${args.budget.projectNumber}`], calendarPeriod: "MONTH" },
           amount: { specifiedAmount: { currencyCode: args.budget.currency, units: String(args.budget.monthlyAmount) } },
           thresholdRules: [0.5, 0.9, 1.0].map((thresholdPercent) => ({ thresholdPercent, spendBasis: "CURRENT_SPEND" })),
-          // The same on-call channels; billing admins get Google's default e-mails as well.
-          allUpdatesRule: { monitoringNotificationChannels: channelIds },
+          // At most 5 channels (the API's limit); billing admins get Google's default e-mails as well.
+          allUpdatesRule: { monitoringNotificationChannels: budgetChannels.map((channel) => channel.id) },
         },
-        { parent: this },
+        { parent: this, provider: this.budgetProvider },
       );
     }
 
     this.registerOutputs({});
   }
+}
+
+/**
+ * A tile at (x, y). The API leaves zero-valued fields out of what it returns, so a tile
+ * that sends `xPos: 0` shows a diff on every preview (hashicorp/terraform-provider-google
+ * #16173, open): zero coordinates are left out here, which means the same to the API.
+ */
+function tile(xPos: number, yPos: number, widget: object) {
+  return { ...(xPos ? { xPos } : {}), ...(yPos ? { yPos } : {}), width: 24, height: 4, widget };
 }
 
 /** The dashboard: the event bus on the left, the node on the right, one chart per signal. */
@@ -248,9 +294,6 @@ export function dashboardDefinition(filters: Record<keyof ReturnType<typeof metr
     chart("Memory used (%)", filters.memoryUsed, "ALIGN_MEAN"),
     chart("Uptime (s)", filters.uptime, "ALIGN_MAX"),
   ];
-  const tiles = [
-    ...left.map((widget, row) => ({ xPos: 0, yPos: row * 4, width: 24, height: 4, widget })),
-    ...right.map((widget, row) => ({ xPos: 24, yPos: row * 4, width: 24, height: 4, widget })),
-  ];
+  const tiles = [...left.map((widget, row) => tile(0, row * 4, widget)), ...right.map((widget, row) => tile(24, row * 4, widget))];
   return { displayName: "DEFIMON: event bus and Geth host", mosaicLayout: { columns: 48, tiles } };
 }

@@ -118,8 +118,12 @@ const serviceAccountSchema = z.strictObject({
     /^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/,
     "6 to 30 lowercase letters, digits and -, starting with a letter and not ending with -",
   ).default("defimon-service"),
-  /** Whether to create the JSON key the guide calls key.json (for services outside GCP). */
-  createKey: z.boolean({ error: "true or false" }).default(true),
+  /**
+   * Whether to create the JSON key the guide calls key.json, for services outside Google
+   * Cloud. Off by default: organizations created since 2024 enforce
+   * iam.disableServiceAccountKeyCreation, and workloads on GCP use the attached account.
+   */
+  createKey: z.boolean({ error: "true or false" }).default(false),
   /** Any new value creates a new key and then deletes the old one. */
   keyRotation: pattern(/^[A-Za-z0-9._-]{1,63}$/, "1 to 63 letters, digits, . _ and -").default("initial"),
 });
@@ -221,6 +225,14 @@ const budgetSchema = z.strictObject({
   billingAccount: pattern(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, "a billing account ID such as 012345-6789AB-CDEF01"),
   monthlyAmount: integer(1, 10_000_000, "(whole currency units)"),
   currency: pattern(/^[A-Z]{3}$/, "an ISO 4217 code such as USD or EUR (the billing account's currency)").default("USD"),
+  /**
+   * Who the budget e-mails besides billing admins: at most 5 (the Budget API's limit on
+   * notification channels), each one of defimon:alerts.emails. Default: alerts.emails.
+   */
+  emails: z
+    .array(pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "an e-mail address"), { error: "a list of e-mail addresses" })
+    .max(5, { error: "at most 5 addresses (a budget notifies at most 5 channels)" })
+    .optional(),
 });
 
 /** Expected Pub/Sub volume, for the plan's cost estimate only. */
@@ -263,6 +275,7 @@ export const stackConfigSchema = z
         backlogMessages: config.alerts.backlogMessages ?? operations.backlogMessages,
       },
       snapshots: { ...config.snapshots, retentionDays: config.snapshots.retentionDays ?? operations.snapshotRetentionDays },
+      budget: config.budget && { ...config.budget, emails: config.budget.emails ?? config.alerts.emails },
       cost: {
         messagesPerMonth: config.cost.messagesPerMonth ?? operations.messagesPerMonth,
         averageMessageBytes: config.cost.averageMessageBytes ?? operations.averageMessageBytes,
@@ -289,6 +302,22 @@ export const stackConfigSchema = z
         path: ["node", "dataDiskSizeGb"],
         input: node.dataDiskSizeGb,
         message: `too small for ${node.network}: at least ${minDisk} GB`,
+      });
+    }
+    if (config.budget) {
+      const budgetEmails = config.budget.emails ?? config.alerts.emails;
+      if (config.budget.emails === undefined && budgetEmails.length > 5) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["budget", "emails"],
+          message: `a budget notifies at most 5 channels and defimon:alerts.emails has ${budgetEmails.length}: name up to 5 of them here`,
+        });
+      }
+      const alertEmails = new Set(config.alerts.emails.map((email) => email.toLowerCase()));
+      (config.budget.emails ?? []).forEach((email, index) => {
+        if (!alertEmails.has(email.toLowerCase())) {
+          ctx.addIssue({ code: "custom", path: ["budget", "emails", index], message: "must be one of defimon:alerts.emails (the budget reuses their channels)" });
+        }
       });
     }
     const portOwners = new Map<number, string>();

@@ -32,3 +32,24 @@ export function parseImageReference(reference: string): { repository: string; ta
 export function pinImage(reference: string, digest: string): string {
   return `${reference.replace(/@sha256:[0-9a-f]{64}$/, "")}@${digest}`;
 }
+
+/** An Artifact Registry Docker repository, as an image reference names it. */
+export interface ArtifactRepository {
+  /** The registry host, e.g. europe-west1-docker.pkg.dev. */
+  host: string;
+  location: string;
+  project: string;
+  repository: string;
+}
+
+/** `LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE...`, or undefined for any other registry. */
+export function artifactRegistryRepository(reference: string): ArtifactRepository | undefined {
+  const match = /^([a-z0-9-]+)-docker\.pkg\.dev\/([a-z][a-z0-9-]{4,28}[a-z0-9])\/([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\/[^/]/.exec(reference);
+  return match ? { host: `${match[1]}-docker.pkg.dev`, location: match[1], project: match[2], repository: match[3] } : undefined;
+}
+
+/** The registry host of a reference; Docker Hub's when it names none. */
+export function registryHost(reference: string): string {
+  const first = reference.split("/")[0];
+  return reference.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : "docker.io";
+}

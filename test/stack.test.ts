@@ -25,8 +25,9 @@ describe.each([
     expect(count("gcp:kms/keyRing:KeyRing")).toBe(1);
     expect(count("gcp:kms/cryptoKey:CryptoKey")).toBe(1);
     expect(count("gcp:serviceaccount/account:Account")).toBe(2); // the services' and the host's
-    expect(count("gcp:serviceaccount/key:Key")).toBe(1);
-    expect(count("gcp:projects/service:Service")).toBe(8);
+    // No JSON key by default: orgs created since 2024 forbid them, and nothing on GCP needs one.
+    expect(count("gcp:serviceaccount/key:Key")).toBe(0);
+    expect(count("gcp:projects/service:Service")).toBe(9);
     expect(count("gcp:compute/instance:Instance")).toBe(1);
     expect(count("gcp:compute/disk:Disk")).toBe(1);
     expect(count("gcp:compute/network:Network")).toBe(1);
@@ -86,10 +87,20 @@ describe.each([
     }
   });
 
-  it("keeps the service-account key secret in the outputs and everywhere in the plan", () => {
-    expect(plan.outputs.serviceAccountKey).toBe("[secret]");
+  it("plans only images that can be pulled: published public tags, pinned to stand-in digests", () => {
+    expect(plan.standInImages).toEqual(["ethereum/client-go:v1.17.5", "grafana/grafana:12.1.0", "prom/prometheus:v3.5.0", "sigp/lighthouse:v8.0.0"]);
+  });
+
+  it("enables Resource Manager (getProject and project IAM call it)", () => {
+    expect(ofType(plan, "gcp:projects/service:Service").map((s) => s.inputs.service)).toContain("cloudresourcemanager.googleapis.com");
+  });
+
+  it("keeps a service-account key, when config asks for one, secret in the outputs and everywhere in the plan", async () => {
+    const keyed = await planStack(stack, { serviceAccount: { createKey: true } });
+    expect(keyed.outputs.serviceAccountKey).toBe("[secret]");
+    expect(plan.outputs.serviceAccountKey).toBeUndefined();
     const mockKey = Buffer.from(JSON.stringify({ type: "service_account", private_key: "MOCK-PRIVATE-KEY" })).toString("base64");
-    const text = JSON.stringify(plan);
+    const text = JSON.stringify(keyed);
     expect(text).not.toContain(mockKey);
     expect(text).not.toContain("MOCK-PRIVATE-KEY");
   });
@@ -114,7 +125,7 @@ describe.each([
     });
     expect(named(plan, "defimon-node-vm").inputs.machineType).toBe(expected.machineType);
     expect(named(plan, "defimon-node-chaindata").inputs).toMatchObject({ size: expected.diskGb });
-    expect(Object.keys(plan.outputs.nodeImages as object).sort()).toEqual(["ai-ml-service", "analytics-api", "data-ingestion", "event-indexer", "geth", "grafana", "lighthouse", "prometheus", "stream-processing"]);
+    expect(Object.keys(plan.outputs.nodeImages as object).sort()).toEqual(["geth", "grafana", "lighthouse", "prometheus"]);
   });
 
   it("exports names and ids of all four Pub/Sub resources, the key and the account", () => {

@@ -14,6 +14,7 @@ import { parseStackConfig, namespaceValues } from "../config";
 import { estimateMonthlyCost, formatCost } from "../cost";
 import { formatJson, formatTree, renderedFiles } from "./format";
 import { evaluatePolicies, formatViolations } from "./policy";
+import { formatQuotas, quotaNeeds } from "./quotas";
 import { projectRoot, runPlan } from "./run";
 import { readStackConfigFiles } from "./stackFiles";
 
@@ -70,6 +71,7 @@ export async function planCommand(argv: string[], io: CommandIO = consoleIO): Pr
     const files = readStackConfigFiles(projectRoot, args.stack);
     const config = parseStackConfig(namespaceValues(files.config), { region: files.config["gcp:region"], zone: files.config["gcp:zone"] });
     console.log(`\n${formatCost(estimateMonthlyCost(plan, config.cost))}`);
+    console.log(`\n${formatQuotas(quotaNeeds(plan))}`);
   }
   if (args.policy) {
     const config = args["policy-config"] ? JSON.parse(fs.readFileSync(args["policy-config"], "utf8")) : {};

@@ -63,6 +63,9 @@ export function formatTree(plan: Plan): string {
     (resource) => resource.type === "gcp:monitoring/alertPolicy:AlertPolicy" && !(resource.inputs.notificationChannels as unknown[] | undefined)?.length,
   );
   if (silent.length) lines.push(`${silent.length} alert policies have no notification channel: they notify nobody (set defimon:alerts.emails).`);
+  if (plan.standInImages.length) {
+    lines.push(`${plan.standInImages.length} images pinned to stand-in digests (published public tags; pulumi preview resolves the registry's): ${plan.standInImages.join(", ")}.`);
+  }
   lines.push("", "Outputs:");
   for (const [key, value] of Object.entries(plan.outputs)) lines.push(`  ${key}: ${inline(value)}`);
   return lines.join("\n");

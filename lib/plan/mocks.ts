@@ -3,10 +3,19 @@
  * with its inputs and the computed outputs the program reads (ids, emails, members),
  * shaped as the provider shapes them. Used by the offline plan and the tests.
  *
+ * They refuse what Google Cloud refuses: every resource is checked against the rules in
+ * gcpRules.ts (machine types, zones, disks, names, labels, metadata, alert policies,
+ * dashboards, budgets; each rule with its source), and an image lookup succeeds only for
+ * a tag known to be published (data/public-images.json). Refusals are collected, not
+ * thrown, so one run reports all of them; runProgram fails the plan with them.
+ *
  * Nothing here talks to a cloud; every computed value is a recognisable placeholder.
  */
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import publicImages from "../../data/public-images.json";
+import { artifactRegistryRepository, parseImageReference, registryHost } from "../images";
+import { alertPolicyProblems, budgetProblems, dashboardProblems, diskResourceProblems, instanceProblems, labelProblems, namingProblems } from "./gcpRules";
 
 export interface MockProject {
   projectId: string;
@@ -40,6 +49,7 @@ function autoName(name: string, inputs: State): string {
 export const mockSecretValues = {
   randomBytesHex: "5ec2e7".repeat(10) + "5ec2",
   randomPassword: "MOCK-RANDOM-PASSWORD-NEVER-IN-CLEAR",
+  accessToken: "MOCK-ACCESS-TOKEN-NEVER-IN-CLEAR",
 };
 
 function accountEmail(accountId: string, project: MockProject): string {
@@ -114,29 +124,111 @@ const invokes: Record<string, (inputs: State, project: MockProject) => State> = 
     name: p.projectId,
     id: `projects/${p.projectId}`,
   }),
-  "gcp:organizations/getClientConfig:getClientConfig": (_i, p) => ({ project: p.projectId, region: p.region, zone: p.zone, id: p.projectId }),
-  // A digest derived from the reference: stable across runs, and plainly not a registry's.
-  "docker:index/getRegistryImage:getRegistryImage": (i) => ({
-    id: i.name,
-    name: i.name,
-    sha256Digest: `sha256:${createHash("sha256").update(`offline-plan:${i.name}`).digest("hex")}`,
+  "gcp:organizations/getClientConfig:getClientConfig": (_i, p) => ({
+    project: p.projectId,
+    region: p.region,
+    zone: p.zone,
+    id: p.projectId,
+    accessToken: mockSecretValues.accessToken,
   }),
 };
 
+/** The stand-in digest of a reference: stable across runs, and plainly not a registry's. */
+export function standInDigest(reference: string): string {
+  return `sha256:${createHash("sha256").update(`offline-plan:${reference}`).digest("hex")}`;
+}
+
+/**
+ * Why the offline plan cannot resolve an image, as the registry would answer, or
+ * undefined for a published public tag (then a stand-in digest is used). Private
+ * registries cannot be reached offline: a registry with no auth in the provider answers
+ * 401 as the real one would; with auth, the digest still cannot be known offline.
+ */
+export function unresolvableImage(reference: string, registryAuthHosts: string[]): string | undefined {
+  const parsed = parseImageReference(reference);
+  if (!parsed) return "not an image reference";
+  const host = registryHost(reference);
+  const repository = host === "docker.io" && !parsed.repository.includes("/") ? `docker.io/library/${parsed.repository}` : host === "docker.io" && !parsed.repository.startsWith("docker.io/") ? `docker.io/${parsed.repository}` : parsed.repository;
+  const tags = (publicImages.images as Record<string, Record<string, string>>)[repository];
+  if (tags && parsed.tag && tags[parsed.tag]) return undefined;
+  if (artifactRegistryRepository(reference)) {
+    return registryAuthHosts.includes(host)
+      ? "a private Artifact Registry image: its digest cannot be read offline; pin it in config (repo:tag@sha256:...) to plan offline"
+      : `401 Unauthorized: the registry provider has no auth for ${host}`;
+  }
+  return tags
+    ? `tag ${parsed.tag} is not among the published tags the offline plan knows (data/public-images.json: ${Object.keys(tags).join(", ")})`
+    : `${repository} is not a public image the offline plan knows (data/public-images.json); pin a digest in config to plan offline`;
+}
+
 export class GcpMocks implements pulumi.runtime.Mocks {
+  /** What Google Cloud (or a registry) would have refused, one line each. */
+  readonly refusals: string[] = [];
+  /** References that got a stand-in digest. */
+  readonly standInImages: string[] = [];
+  private readonly diskTypes = new Map<string, string>();
+  private readonly providers = new Map<string, State>();
+
   constructor(readonly project: MockProject = defaultMockProject) {}
 
   newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
     const answer = computed[args.type]?.(args.name, args.inputs, this.project);
-    return {
-      id: answer?.id ?? `${args.name}-id`,
-      state: { ...args.inputs, ...(answer?.state ?? {}) },
-    };
+    const id = answer?.id ?? `${args.name}-id`;
+    this.refuse(args.type, args.name, this.problems(args));
+    if (args.type === "gcp:compute/disk:Disk") this.diskTypes.set(id, args.inputs.type ?? "pd-standard");
+    if (args.type.startsWith("pulumi:providers:")) this.providers.set(args.name, args.inputs);
+    return { id, state: { ...args.inputs, ...(answer?.state ?? {}) } };
   }
 
   call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+    if (args.token === "docker:index/getRegistryImage:getRegistryImage") return this.registryImage(args);
     const answer = invokes[args.token];
     if (!answer) throw new Error(`the offline plan has no mock for invoke ${args.token}; add one to lib/plan/mocks.ts`);
     return answer(args.inputs, this.project);
+  }
+
+  /** The provider a resource or invoke names (a reference `urn::id`), by its logical name. */
+  private provider(reference: string | undefined): State | undefined {
+    const parts = reference?.split("::") ?? [];
+    return parts.length >= 2 ? this.providers.get(parts[parts.length - 2]) : undefined;
+  }
+
+  /** As the docker provider answers: a digest, or the registry's refusal (thrown, as the provider does). */
+  private registryImage(args: pulumi.runtime.MockCallArgs): State {
+    const reference = String(args.inputs.name);
+    // A provider's non-string config reaches the engine JSON-encoded, and secret-wrapped
+    // when it holds a secret (the access token).
+    const wrapped = this.provider(args.provider)?.registryAuth ?? "[]";
+    const auth = wrapped[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig ? wrapped.value : wrapped;
+    const authHosts = ((typeof auth === "string" ? JSON.parse(auth) : auth) as State[]).map((entry) => String(entry.address));
+    const reason = unresolvableImage(reference, authHosts);
+    // The runtime reports an invoke's failure by the gRPC error's `details`, as the engine sends it.
+    if (reason) throw Object.assign(new Error(reason), { details: reason });
+    this.standInImages.push(reference);
+    return { id: reference, name: reference, sha256Digest: standInDigest(reference) };
+  }
+
+  private problems(args: pulumi.runtime.MockResourceArgs): string[] {
+    const inputs = args.inputs;
+    switch (args.type) {
+      case "gcp:compute/instance:Instance":
+        return instanceProblems(inputs, ((inputs.attachedDisks ?? []) as State[]).map((disk) => this.diskTypes.get(disk.source) ?? "pd-standard"));
+      case "gcp:compute/disk:Disk":
+        return diskResourceProblems(inputs);
+      case "gcp:monitoring/alertPolicy:AlertPolicy":
+        return alertPolicyProblems(inputs);
+      case "gcp:monitoring/dashboard:Dashboard":
+        return dashboardProblems(inputs.dashboardJson);
+      case "gcp:billing/budget:Budget":
+        return budgetProblems(inputs, this.provider(args.provider));
+      case "gcp:monitoring/notificationChannel:NotificationChannel":
+        return labelProblems(inputs.userLabels, "userLabels");
+      default:
+        return namingProblems(args.type, inputs);
+    }
+  }
+
+  private refuse(type: string, name: string, problems: string[]): void {
+    for (const problem of problems) this.refusals.push(`${type} ${name}: ${problem}`);
   }
 }

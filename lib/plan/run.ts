@@ -14,6 +14,8 @@ export interface Plan {
   resources: PlannedResource[];
   /** Stack outputs; secrets are "[secret]". */
   outputs: Record<string, unknown>;
+  /** Image references pinned to stand-in digests (published public tags; `pulumi preview` resolves the real ones). */
+  standInImages: string[];
 }
 
 /** The program failed; the message is the program's own (for bad config, one line per problem). */
@@ -89,6 +91,10 @@ export async function runProgram(run: ProgramRun): Promise<Plan> {
   if (programError !== undefined) {
     throw new ProgramError(programError, monitor.planned.filter((resource) => resource.type !== "pulumi:pulumi:Stack"));
   }
+  if (mocks.refusals.length) {
+    const refused = new Error(`Google Cloud would refuse this plan:\n${mocks.refusals.join("\n")}`);
+    throw new ProgramError(refused, monitor.planned.filter((resource) => resource.type !== "pulumi:pulumi:Stack"));
+  }
 
   const stackResource = monitor.planned.find((resource) => resource.type === "pulumi:pulumi:Stack");
   return {
@@ -96,6 +102,7 @@ export async function runProgram(run: ProgramRun): Promise<Plan> {
     project: run.project,
     resources: monitor.planned,
     outputs: (stackResource && monitor.registeredOutputs.get(stackResource.urn)) ?? {},
+    standInImages: [...new Set(mocks.standInImages)].sort(),
   };
 }
 

@@ -26,6 +26,8 @@ export interface BootMetadataInput {
   dataDirectories: Record<string, string>;
   /** The Ops Agent's config.yaml. */
   opsAgentConfig: string;
+  /** Registry hosts (Artifact Registry) Docker pulls from with the VM's own token. */
+  registries: string[];
 }
 
 /** Metadata key holding a compose-project file: "docker-compose.yml" -> "defimon-file-docker-compose-yml". */
@@ -56,6 +58,8 @@ export function bootMetadata(input: BootMetadataInput): Record<string, string> {
     "defimon-secrets": lines(input.secrets.map((s) => [s.secretId, s.file, s.mode, s.owner])),
     "defimon-data-dirs": lines(Object.entries(input.dataDirectories)),
     "defimon-ops-agent-config": input.opsAgentConfig,
+    // Always present (the script reads it under set -e), empty when every image is public.
+    "defimon-registries": input.registries.join(" "),
   };
 }
 

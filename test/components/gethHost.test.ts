@@ -1,11 +1,13 @@
 import * as gcp from "@pulumi/gcp";
 import { GethHost, GethHostArgs, hostImage } from "../../components/gethHost";
-import { defaultImages } from "../../lib/images";
+import { defaultImages, pinImage } from "../../lib/images";
 import { mockSecretValues } from "../../lib/plan/mocks";
 import { filesFromMetadata } from "../../lib/render/bootMetadata";
 import { named, nameOf, ofType, Plan, runComponents } from "../helpers/run";
 
-const pinnedGeth = `ethereum/client-go:v1.17.5@sha256:${"a".repeat(64)}`;
+const digest = `sha256:${"a".repeat(64)}`;
+const analyticsImage = "europe-west1-docker.pkg.dev/defimon-images/defimon/analytics-api:1.0.0";
+const pinned = Object.fromEntries(Object.entries({ ...defaultImages, "analytics-api": analyticsImage }).map(([k, v]) => [k, pinImage(v, digest)]));
 
 function declare(overrides: Partial<GethHostArgs> = {}): Promise<Plan> {
   return runComponents(() => {
@@ -23,8 +25,9 @@ function declare(overrides: Partial<GethHostArgs> = {}): Promise<Plan> {
       gethCache: 8192,
       maxPeers: 50,
       checkpointSyncUrl: "https://mainnet.checkpoint.sigp.io",
-      images: { ...defaultImages },
-      services: { "analytics-api": { image: "ghcr.io/defimon/analytics-api:1.0.0", port: 8000 } },
+      pinnedImages: pinned,
+      imageRepositories: [{ host: "europe-west1-docker.pkg.dev", location: "europe-west1", project: "defimon-images", repository: "defimon" }],
+      services: { "analytics-api": { port: 8000 } },
       eventStreamEnv: "EVENT_STREAM_ENABLED=true\n",
       publishTopic: "defimon-events",
       projectId: "defimon-offline-plan",
@@ -64,13 +67,14 @@ describe("GethHost", () => {
     expect(JSON.stringify(vm(plan).inputs)).not.toContain("-compute@developer.gserviceaccount.com");
   });
 
-  it("grants the host publish on the topic, log and metric writing, and reading its own secrets: nothing else", async () => {
+  it("grants the host publish on the topic, log and metric writing, reading its own secrets and pulling from its image repository: nothing else", async () => {
     const plan = await declare();
     const member = "serviceAccount:defimon-node-test@defimon-offline-plan.iam.gserviceaccount.com";
     const grants = plan.resources.filter((r) => /IAMMember$|IamMember$/.test(r.type) && r.inputs.member === member);
     expect(grants.map((g) => [g.type.split(":").pop(), g.inputs.role]).sort()).toEqual([
       ["IAMMember", "roles/logging.logWriter"],
       ["IAMMember", "roles/monitoring.metricWriter"],
+      ["RepositoryIamMember", "roles/artifactregistry.reader"],
       ["SecretIamMember", "roles/secretmanager.secretAccessor"],
       ["TopicIAMMember", "roles/pubsub.publisher"],
     ]);
@@ -102,26 +106,23 @@ describe("GethHost", () => {
     for (const value of Object.values(mockSecretValues)) expect(text).not.toContain(value);
   });
 
-  it("pins every image to the digest the registry reports, through a daemon-less Docker provider", async () => {
+  it("runs every image by its pinned reference, and pulls private ones with its own token", async () => {
     const plan = await declare();
-    // Provider inputs reach the engine as text.
-    expect(named(plan, "host-registry")).toMatchObject({ type: "pulumi:providers:docker", inputs: { disableDockerDaemonCheck: "true" } });
     const compose = filesFromMetadata(metadata(plan))["docker-compose.yml"];
-    const images = [...compose.matchAll(/image: (\S+)/g)].map((m) => m[1]);
-    expect(images).toHaveLength(5);
-    for (const image of images) expect(image).toMatch(/^[^@]+:[^@]+@sha256:[0-9a-f]{64}$/);
-  });
-
-  it("keeps a digest pinned in config as it is, without asking the registry", async () => {
-    const plan = await declare({ images: { ...defaultImages, geth: pinnedGeth } });
-    expect(filesFromMetadata(metadata(plan))["docker-compose.yml"]).toContain(`image: ${pinnedGeth}\n`);
-  });
-
-  it("asks no registry when everything is pinned", async () => {
-    const digest = `@sha256:${"b".repeat(64)}`;
-    const pinned = Object.fromEntries(Object.entries(defaultImages).map(([k, v]) => [k, v + digest])) as typeof defaultImages;
-    const plan = await declare({ images: pinned, services: {} });
+    expect([...compose.matchAll(/image: (\S+)/g)].map((m) => m[1]).sort()).toEqual(Object.values(pinned).sort());
+    expect(metadata(plan)["defimon-registries"]).toBe("europe-west1-docker.pkg.dev");
+    expect(named(plan, "host-pulls-europe-west1-defimon-images-defimon").inputs).toEqual({
+      project: "defimon-images",
+      location: "europe-west1",
+      repository: "defimon",
+      role: "roles/artifactregistry.reader",
+      member: "serviceAccount:defimon-node-test@defimon-offline-plan.iam.gserviceaccount.com",
+    });
     expect(ofType(plan, "pulumi:providers:docker")).toEqual([]);
+  });
+
+  it("lists no registry when every image is public", async () => {
+    expect(metadata(await declare({ imageRepositories: [] }))["defimon-registries"]).toBe("");
   });
 
   it("protects VM and disk, with deletion protection, only on protected stacks", async () => {

@@ -6,6 +6,7 @@ const base: OperabilityArgs = {
   deadLetterSubscriptionName: "defimon-events-sub-dead-letter",
   topicName: "defimon-events",
   instanceId: "4815162342000000001",
+  instanceName: "defimon-node-vm",
   emails: [],
   oldestUnackedAgeSeconds: 300,
   backlogMessages: 1_000_000,
@@ -30,20 +31,34 @@ describe("Operability alerts", () => {
     ["backlog", 'resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "defimon-events-sub" AND metric.type = "pubsub.googleapis.com/subscription/num_undelivered_messages"', "COMPARISON_GT", 1_000_000, "300s"],
     ["dead-letters", 'resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "defimon-events-sub-dead-letter" AND metric.type = "pubsub.googleapis.com/subscription/num_undelivered_messages"', "COMPARISON_GT", 0, "0s"],
     ["publish-errors", 'resource.type = "pubsub_topic" AND resource.labels.topic_id = "defimon-events" AND metric.type = "pubsub.googleapis.com/topic/send_request_count" AND metric.labels.response_class != "success"', "COMPARISON_GT", 0, "300s"],
-    ["disk-full", 'resource.type = "gce_instance" AND resource.labels.instance_id = "4815162342000000001" AND metric.type = "agent.googleapis.com/disk/percent_used" AND metric.labels.state = "used"', "COMPARISON_GT", 85, "600s"],
+    ["disk-full", 'resource.type = "gce_instance" AND resource.labels.instance_id = "4815162342000000001" AND metric.type = "agent.googleapis.com/disk/percent_used" AND metric.labels.state = "used" AND metric.labels.device = monitoring.regex.full_match("/dev/(root|sd[a-z]1?|nvme[0-9]+n[0-9]+(p1)?)")', "COMPARISON_GT", 85, "600s"],
     ["memory-pressure", 'resource.type = "gce_instance" AND resource.labels.instance_id = "4815162342000000001" AND metric.type = "agent.googleapis.com/memory/percent_used" AND metric.labels.state = "used"', "COMPARISON_GT", 90, "600s"],
-    ["geth-stalled", 'resource.type = "prometheus_target" AND resource.labels.job = "geth" AND metric.type = "prometheus.googleapis.com/chain_head_block/gauge"', "COMPARISON_LT", 1, "0s"],
   ])("%s: filter and threshold", (key, filter, comparison, threshold, duration) => {
     expect(condition(plan, key).conditionThreshold).toMatchObject({ filter, comparison, thresholdValue: threshold, duration });
   });
 
-  it("counts geth's head over the stall window: no new block in 15 minutes fires", () => {
-    expect(condition(plan, "geth-stalled").conditionThreshold.aggregations).toEqual([{ alignmentPeriod: "900s", perSeriesAligner: "ALIGN_DELTA" }]);
+  it("fires when this host's geth head did not change in 15 minutes, in PromQL (the head block is a gauge)", () => {
+    expect(condition(plan, "geth-stalled")).toEqual({
+      displayName: "DEFIMON node: geth's head block stopped moving",
+      conditionPrometheusQueryLanguage: {
+        query: 'changes(chain_head_block{job="geth",namespace="4815162342000000001/defimon-node-vm"}[15m]) == 0',
+        duration: "60s",
+        evaluationInterval: "60s",
+      },
+    });
+  });
+
+  it("only counts the root and chain-data file systems as disks", () => {
+    const deviceRule = /monitoring\.regex\.full_match\("([^"]+)"\)/.exec(condition(plan, "disk-full").conditionThreshold.filter)![1];
+    const matches = (device: string) => new RegExp(`^(?:${deviceRule})$`).test(device);
+    expect(["/dev/root", "/dev/sda1", "/dev/sdb", "/dev/nvme0n1p1", "/dev/nvme0n2"].filter(matches)).toHaveLength(5);
+    expect(["/dev/loop3", "tmpfs", "overlay", "/dev/sda15", "/dev/sda16"].filter(matches)).toEqual([]);
   });
 
   it.each<[string, string, string]>([
     ["vm-down", 'resource.type = "gce_instance" AND resource.labels.instance_id = "4815162342000000001" AND metric.type = "compute.googleapis.com/instance/uptime"', "300s"],
-    ["geth-down", 'resource.type = "prometheus_target" AND resource.labels.job = "geth" AND metric.type = "prometheus.googleapis.com/chain_head_block/gauge"', "600s"],
+    // Scoped to this host: test stacks share dev's project, each with its own geth.
+    ["geth-down", 'resource.type = "prometheus_target" AND resource.labels.namespace = "4815162342000000001/defimon-node-vm" AND resource.labels.job = "geth" AND metric.type = "prometheus.googleapis.com/chain_head_block/gauge"', "600s"],
   ])("%s fires when the metric goes missing", (key, filter, duration) => {
     expect(condition(plan, key).conditionAbsent).toMatchObject({ filter, duration });
   });
@@ -63,7 +78,7 @@ describe("Operability alerts", () => {
     expect(condition(tuned, "oldest-unacked").conditionThreshold.thresholdValue).toBe(120);
     expect(condition(tuned, "backlog").conditionThreshold.thresholdValue).toBe(500);
     expect(condition(tuned, "disk-full").conditionThreshold.thresholdValue).toBe(70);
-    expect(condition(tuned, "geth-stalled").conditionThreshold.aggregations[0].alignmentPeriod).toBe("1800s");
+    expect(condition(tuned, "geth-stalled").conditionPrometheusQueryLanguage.query).toContain("[30m]");
   });
 
   it("e-mails each address from every alert", async () => {
@@ -81,14 +96,16 @@ describe("Operability dashboard", () => {
   it("puts the event bus and the node on one page, charting what the alerts watch", async () => {
     const plan = await declare();
     const dashboard = JSON.parse(named(plan, "ops-dashboard").inputs.dashboardJson as string);
-    const alerted = ofType(plan, "gcp:monitoring/alertPolicy:AlertPolicy").map((a: any) => {
+    const alerted = ofType(plan, "gcp:monitoring/alertPolicy:AlertPolicy").flatMap((a: any) => {
       const c = a.inputs.conditions[0];
-      return (c.conditionThreshold ?? c.conditionAbsent).filter;
+      return c.conditionPrometheusQueryLanguage ? [] : [(c.conditionThreshold ?? c.conditionAbsent).filter];
     });
     const charted = dashboard.mosaicLayout.tiles.map((tile: any) => tile.widget.xyChart.dataSets[0].timeSeriesQuery.timeSeriesFilter.filter);
     expect(new Set(charted)).toEqual(new Set(alerted));
     expect(charted).toHaveLength(Object.keys(metricFilters(base)).length);
-    expect(dashboard.mosaicLayout.tiles.map((t: any) => t.xPos).sort()).toEqual([0, 0, 0, 0, 24, 24, 24, 24]);
+    // Zero coordinates are left out: the API drops them, and sending them diffs every preview.
+    expect(dashboard.mosaicLayout.tiles.map((t: any) => [t.xPos ?? 0, t.yPos ?? 0])).toEqual([0, 24].flatMap((x) => [0, 4, 8, 12].map((y) => [x, y])));
+    for (const tile of dashboard.mosaicLayout.tiles) expect(Object.values(tile)).not.toContain(0);
     expect(dashboardDefinition(Object.fromEntries(Object.keys(metricFilters(base)).map((k) => [k, k])) as any).displayName).toBe("DEFIMON: event bus and Geth host");
   });
 });
@@ -101,7 +118,7 @@ describe("Operability budget", () => {
   it("alerts at 50, 90 and 100 % of the monthly amount, on this project, through the on-call channels", async () => {
     const plan = await declare({
       emails: ["oncall@example.com"],
-      budget: { billingAccount: "012345-6789AB-CDEF01", monthlyAmount: 1200, currency: "EUR", projectNumber: "123456789012" },
+      budget: { billingAccount: "012345-6789AB-CDEF01", monthlyAmount: 1200, currency: "EUR", emails: ["oncall@example.com"], projectNumber: "123456789012", projectId: "defimon-prod" },
     });
     expect(named(plan, "ops-budget").inputs).toMatchObject({
       billingAccount: "012345-6789AB-CDEF01",
@@ -114,5 +131,18 @@ describe("Operability budget", () => {
       ],
       allUpdatesRule: { monitoringNotificationChannels: ["projects/defimon-offline-plan/notificationChannels/ops-email-oncall-example-com"] },
     });
+  });
+
+  it("creates the budget through a provider with the project as quota project (user credentials get 403 without)", async () => {
+    const plan = await declare({
+      emails: ["a@example.com", "b@example.com"],
+      budget: { billingAccount: "012345-6789AB-CDEF01", monthlyAmount: 100, currency: "USD", emails: ["b@example.com"], projectNumber: "123456789012", projectId: "defimon-prod" },
+    });
+    expect(named(plan, "ops-billing")).toMatchObject({
+      type: "pulumi:providers:gcp",
+      inputs: { project: "defimon-prod", billingProject: "defimon-prod", userProjectOverride: "true" },
+    });
+    // Only the budget's own addresses, of the on-call channels.
+    expect((named(plan, "ops-budget").inputs.allUpdatesRule as any).monitoringNotificationChannels).toEqual(["projects/defimon-offline-plan/notificationChannels/ops-email-b-example-com"]);
   });
 });

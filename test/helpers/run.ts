@@ -15,7 +15,14 @@ export function runComponents(declare: () => unknown, config: Record<string, unk
   );
   // Whatever `declare` returns is not exported: a component as a stack output would be
   // serialized whole, raw provider outputs included.
-  return runProgram({ project: "defimon", stack, config: engineConfig, program: () => void declare() });
+  return runProgram({
+    project: "defimon",
+    stack,
+    config: engineConfig,
+    program: async () => {
+      await declare();
+    },
+  });
 }
 
 /**

@@ -29,7 +29,7 @@ describe("stack configuration", () => {
       maxDeliveryAttempts: 5,
     });
     expect(config.kms).toEqual({ location: "global", keyRing: "defimon", cryptoKey: "pubsub-key", rotationPeriod: 90 * 86400 });
-    expect(config.serviceAccount).toEqual({ accountId: "defimon-service", createKey: true, keyRotation: "initial" });
+    expect(config.serviceAccount).toEqual({ accountId: "defimon-service", createKey: false, keyRotation: "initial" });
   });
 
   it.each(presetNames)("takes the event-stream figures of preset %s", (preset) => {

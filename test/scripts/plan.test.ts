@@ -63,11 +63,11 @@ afterAll(async () => {
 });
 
 describe("npm run plan", () => {
-  it("prints one JSON document of prod: topics with the key, subscription values, IAM, rotation, the secret key", async () => {
+  it("prints one JSON document of prod: topics with the key, subscription values, IAM, rotation, no account key", async () => {
     const { code, stdout } = await runs.prodJson;
     expect(code).toBe(0);
     const doc = JSON.parse(stdout);
-    expect(Object.keys(doc)).toEqual(["stack", "project", "resources", "outputs"]);
+    expect(Object.keys(doc)).toEqual(["stack", "project", "resources", "outputs", "standInImages"]);
     expect([doc.stack, doc.project]).toEqual(["prod", "defimon"]);
     const byName = (name: string) => doc.resources.find((r: any) => r.name === name);
     for (const resource of doc.resources) {
@@ -77,16 +77,19 @@ describe("npm run plan", () => {
     expect(byName("defimon-events-subscription").inputs).toMatchObject({ ackDeadlineSeconds: 600, messageRetentionDuration: "604800s" });
     expect(byName("defimon-kms-key")).toMatchObject({ protect: true, inputs: { rotationPeriod: "7776000s" } });
     expect(byName("defimon-events-dead-letter-publisher").inputs.role).toBe("roles/pubsub.publisher");
-    expect(byName("defimon-service-key").type).toBe("gcp:serviceaccount/key:Key");
-    expect(doc.outputs.serviceAccountKey).toBe("[secret]");
+    expect(byName("defimon-service-key")).toBeUndefined();
+    expect(doc.outputs.serviceAccountKey).toBeUndefined();
   });
 
   it("prints a tree and writes the rendered .env and every file the VM boots with, with --out", async () => {
     const { code, stdout } = await planHere("--stack", "prod", "--out", path.join(out, "files"));
     const files = path.join(out, "files");
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^pulumi:pulumi:Stack defimon-prod\n├─ defimon:project:Services defimon-apis/);
-    expect(stdout).toContain("serviceAccountKey: [secret]");
+    // The registry provider first: every image is resolved before anything else is declared.
+    expect(stdout).toMatch(/^pulumi:pulumi:Stack defimon-prod\n├─ pulumi:providers:docker defimon-images-registry .*\n├─ defimon:project:Services defimon-apis/);
+    expect(stdout).toContain("4 images pinned to stand-in digests (published public tags; pulumi preview resolves the registry's): ethereum/client-go:v1.17.5,");
+    // The quotas a fresh project must have: 2500 GB data + 50 GB boot disk of SSD quota.
+    expect(stdout).toMatch(/Compute Engine quotas this stack needs[^\n]*\n  IN_USE_ADDRESSES +europe-west1 +1\n  N2_CPUS +europe-west1 +8\n  SSD_TOTAL_GB +europe-west1 +2550\n  STATIC_ADDRESSES +europe-west1 +1\n  CPUS_ALL_REGIONS +global +8\n  SNAPSHOTS +global +14\n/);
     expect(stdout).toContain("9 alert policies have no notification channel: they notify nobody (set defimon:alerts.emails).");
     expect(stdout).toMatch(/Estimated monthly cost \(europe-west1 list prices as of [^)]*\):\n(.*\n)*  total +USD +\d+\.\d\d\n/);
     expect(stdout).toMatch(/metadata=\{[^\n]*"startup-script":"<text, \d+ lines>"/);

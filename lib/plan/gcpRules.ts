@@ -1,0 +1,268 @@
+/**
+ * What Google Cloud refuses, for every resource type this stack declares: the offline
+ * plan's mocks run these checks on each registered resource, so a plan passes only what
+ * the real APIs would accept. Each rule names its source; each has a test that shows it
+ * refusing a bad case (test/lib/plan/gcpRules.test.ts).
+ *
+ * Sources read 2026-11-25 unless a rule says otherwise.
+ */
+import { DiskType, diskLimits, diskTypes, familyDiskTypes, isOfferedRegion, machineTypeIn, zonesOf } from "../gce";
+import { regionOfZone } from "../naming";
+
+type State = Record<string, any>;
+
+// ---------------------------------------------------------------------------
+// Names, labels, metadata.
+
+/** RFC 1035 names of Compute Engine resources (https://cloud.google.com/compute/docs/naming-resources). */
+const computeName = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Labels (https://cloud.google.com/compute/docs/labeling-resources#requirements): at most 64; keys 1-63, values 0-63 of [a-z0-9_-], keys start with a letter. */
+export function labelProblems(labels: unknown, field = "labels"): string[] {
+  if (labels === undefined || labels === null) return [];
+  const entries = Object.entries(labels as Record<string, unknown>);
+  const problems = entries.length > 64 ? [`${field} has ${entries.length} labels; at most 64`] : [];
+  for (const [key, value] of entries) {
+    if (!/^[a-z][a-z0-9_-]{0,62}$/.test(key)) problems.push(`${field} key ${JSON.stringify(key)}: 1 to 63 of [a-z0-9_-], starting with a letter`);
+    if (typeof value !== "string" || !/^[a-z0-9_-]{0,63}$/.test(value)) problems.push(`${field}.${key} = ${JSON.stringify(value)}: 0 to 63 of [a-z0-9_-]`);
+  }
+  return problems;
+}
+
+/**
+ * Instance metadata (https://cloud.google.com/compute/docs/metadata/setting-custom-metadata#limitations):
+ * keys of [a-zA-Z0-9-_] up to 128 bytes, a value up to 256 KB, all entries together up to 512 KB.
+ */
+export function metadataProblems(metadata: Record<string, unknown> | undefined): string[] {
+  if (!metadata) return [];
+  const problems: string[] = [];
+  let total = 0;
+  for (const [key, value] of Object.entries(metadata)) {
+    const size = Buffer.byteLength(key) + Buffer.byteLength(String(value));
+    total += size;
+    if (!/^[a-zA-Z0-9_-]{1,128}$/.test(key)) problems.push(`metadata key ${JSON.stringify(key)}: 1 to 128 of [a-zA-Z0-9-_]`);
+    if (Buffer.byteLength(String(value)) > 256 * 1024) problems.push(`metadata ${key} is ${Buffer.byteLength(String(value))} bytes; a value holds at most 262144`);
+  }
+  if (total > 512 * 1024) problems.push(`metadata totals ${total} bytes; at most 524288`);
+  return problems;
+}
+
+function nameProblems(inputs: State, field = "name"): string[] {
+  const name = inputs[field];
+  return name === undefined || computeName.test(name) ? [] : [`${field} ${JSON.stringify(name)}: 1 to 63 of [a-z0-9-], a letter first, not ending with - (RFC 1035)`];
+}
+
+// ---------------------------------------------------------------------------
+// Compute Engine: zones, machine types, disks (data/gce-catalog.json, lib/gce.ts).
+
+function zoneProblems(zone: unknown): string[] {
+  if (typeof zone !== "string") return ["zone is not set"];
+  const region = regionOfZone(zone);
+  if (!isOfferedRegion(region)) return [`zone ${zone}: region ${region} does not exist (data/gce-catalog.json)`];
+  return zonesOf(region).includes(zone) ? [] : [`zone ${zone} does not exist; ${region} has ${zonesOf(region).join(", ")}`];
+}
+
+function diskProblems(type: unknown, sizeGb: unknown, iops: unknown, throughput: unknown, what: string): string[] {
+  if (!(diskTypes as readonly unknown[]).includes(type)) return [`${what} type ${JSON.stringify(type)} is not one of ${diskTypes.join(", ")}`];
+  const limits = diskLimits[type as DiskType];
+  const problems: string[] = [];
+  if (sizeGb !== undefined && (Number(sizeGb) < limits.minGb || Number(sizeGb) > limits.maxGb)) problems.push(`${what} size ${sizeGb} GB: ${type} takes ${limits.minGb} to ${limits.maxGb}`);
+  for (const [field, value, range] of [["provisionedIops", iops, limits.iops], ["provisionedThroughput", throughput, limits.throughputMibps]] as const) {
+    if (value === undefined || value === null) continue;
+    if (!range) problems.push(`${what} ${field} is set, but ${type} takes no provisioned performance`);
+    else if (Number(value) < range[0] || Number(value) > range[1]) problems.push(`${what} ${field} ${value}: ${type} takes ${range[0]} to ${range[1]}`);
+  }
+  return problems;
+}
+
+export function diskResourceProblems(inputs: State): string[] {
+  return [
+    ...nameProblems(inputs),
+    ...zoneProblems(inputs.zone),
+    ...diskProblems(inputs.type ?? "pd-standard", inputs.size, inputs.provisionedIops, inputs.provisionedThroughput, "disk"),
+    ...labelProblems(inputs.labels),
+  ];
+}
+
+/** `attachedDiskTypes`: the types of the disks the instance attaches, as planned. */
+export function instanceProblems(inputs: State, attachedDiskTypes: string[]): string[] {
+  const problems = [...nameProblems(inputs), ...zoneProblems(inputs.zone), ...labelProblems(inputs.labels), ...metadataProblems(inputs.metadata)];
+  if (problems.some((p) => p.startsWith("zone"))) return problems;
+  const region = regionOfZone(inputs.zone);
+  const shape = machineTypeIn(region, String(inputs.machineType));
+  if (typeof shape === "string") return [...problems, `machineType ${inputs.machineType}: ${shape}`];
+  const allowed = familyDiskTypes[shape.family] as readonly string[];
+  const boot = inputs.bootDisk?.initializeParams ?? {};
+  const bootType = boot.type ?? "pd-standard";
+  if (!allowed.includes(bootType)) problems.push(`boot disk ${bootType}: ${shape.family} machines attach only ${allowed.join(", ")}`);
+  problems.push(...diskProblems(bootType, boot.size, boot.provisionedIops, boot.provisionedThroughput, "boot disk").filter((p) => !p.includes("is not one of")));
+  for (const type of attachedDiskTypes) {
+    if (!allowed.includes(type)) problems.push(`attached disk ${type}: ${shape.family} machines attach only ${allowed.join(", ")}`);
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// Cloud Monitoring: metric kinds and aligners.
+
+type MetricKind = "GAUGE" | "DELTA" | "CUMULATIVE";
+type ValueType = "INT64" | "DOUBLE" | "BOOL" | "DISTRIBUTION";
+
+/**
+ * Kind and value type of every metric the alerts and dashboard read, from Google's
+ * metric lists: https://cloud.google.com/monitoring/api/metrics_gcp (pubsub, compute),
+ * https://cloud.google.com/monitoring/api/metrics_agent (agent), and Managed Service for
+ * Prometheus' naming (https://cloud.google.com/stackdriver/docs/managed-prometheus/promql):
+ * a Prometheus gauge `x` is `prometheus.googleapis.com/x/gauge`, GAUGE DOUBLE.
+ */
+export const metricKinds: Record<string, { kind: MetricKind; valueType: ValueType }> = {
+  "pubsub.googleapis.com/subscription/oldest_unacked_message_age": { kind: "GAUGE", valueType: "INT64" },
+  "pubsub.googleapis.com/subscription/num_undelivered_messages": { kind: "GAUGE", valueType: "INT64" },
+  "pubsub.googleapis.com/topic/send_request_count": { kind: "DELTA", valueType: "INT64" },
+  "compute.googleapis.com/instance/uptime": { kind: "DELTA", valueType: "DOUBLE" },
+  "agent.googleapis.com/disk/percent_used": { kind: "GAUGE", valueType: "DOUBLE" },
+  "agent.googleapis.com/memory/percent_used": { kind: "GAUGE", valueType: "DOUBLE" },
+  "prometheus.googleapis.com/chain_head_block/gauge": { kind: "GAUGE", valueType: "DOUBLE" },
+};
+
+const numeric: ValueType[] = ["INT64", "DOUBLE"];
+/**
+ * Which metrics each aligner accepts, from the Monitoring API reference, Aggregation.Aligner
+ * (https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.alertPolicies#aligner).
+ */
+export const alignerRules: Record<string, { kinds: MetricKind[]; valueTypes: ValueType[] }> = {
+  ALIGN_DELTA: { kinds: ["CUMULATIVE", "DELTA"], valueTypes: [...numeric, "DISTRIBUTION"] },
+  ALIGN_RATE: { kinds: ["CUMULATIVE", "DELTA"], valueTypes: numeric },
+  ALIGN_INTERPOLATE: { kinds: ["GAUGE"], valueTypes: numeric },
+  ALIGN_NEXT_OLDER: { kinds: ["GAUGE"], valueTypes: [...numeric, "BOOL", "DISTRIBUTION"] },
+  ALIGN_MIN: { kinds: ["GAUGE", "DELTA"], valueTypes: numeric },
+  ALIGN_MAX: { kinds: ["GAUGE", "DELTA"], valueTypes: numeric },
+  ALIGN_MEAN: { kinds: ["GAUGE", "DELTA"], valueTypes: [...numeric, "DISTRIBUTION"] },
+  ALIGN_SUM: { kinds: ["GAUGE", "DELTA"], valueTypes: [...numeric, "DISTRIBUTION"] },
+  ALIGN_COUNT: { kinds: ["GAUGE", "DELTA"], valueTypes: [...numeric, "BOOL"] },
+  ALIGN_STDDEV: { kinds: ["GAUGE", "DELTA"], valueTypes: [...numeric, "DISTRIBUTION"] },
+};
+
+/** A filter's metric type, checked against the catalog above, and the aligner applied to it. */
+export function seriesProblems(filter: unknown, aligner: unknown, where: string): string[] {
+  const metric = /metric\.type\s*=\s*"([^"]+)"/.exec(String(filter))?.[1];
+  if (!metric) return [`${where}: the filter names no metric.type`];
+  const known = metricKinds[metric];
+  if (!known) return [`${where}: metric ${metric} is not in the offline plan's metric catalog (lib/plan/gcpRules.ts); add it with its kind from Google's metric list`];
+  if (aligner === undefined || aligner === "ALIGN_NONE") return [];
+  const rule = alignerRules[String(aligner)];
+  if (!rule) return [`${where}: aligner ${aligner} is not one the offline plan knows`];
+  if (!rule.kinds.includes(known.kind) || !rule.valueTypes.includes(known.valueType)) {
+    return [`${where}: ${aligner} is valid for ${rule.kinds.join("/")} metrics, and ${metric} is ${known.kind} ${known.valueType} (the API answers 400)`];
+  }
+  return [];
+}
+
+/** PromQL functions meant for counters: on a gauge they compute nonsense, and Google warns of it. */
+const counterFunctions = /\b(rate|irate|increase)\s*\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)/g;
+
+/**
+ * Alert policies (https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.alertPolicies):
+ * 1 to 6 conditions, at most 16 notification channels, documentation up to 10240 bytes,
+ * user labels as labels; durations whole seconds; a PromQL condition's evaluationInterval
+ * a positive multiple of 30 s.
+ */
+export function alertPolicyProblems(inputs: State): string[] {
+  const problems = [...labelProblems(inputs.userLabels, "userLabels")];
+  const conditions: State[] = inputs.conditions ?? [];
+  if (conditions.length < 1 || conditions.length > 6) problems.push(`has ${conditions.length} conditions; 1 to 6`);
+  if ((inputs.notificationChannels ?? []).length > 16) problems.push(`notifies ${(inputs.notificationChannels ?? []).length} channels; at most 16`);
+  if (Buffer.byteLength(inputs.documentation?.content ?? "") > 10240) problems.push("documentation is over 10240 bytes");
+  conditions.forEach((condition, index) => {
+    const where = `condition ${index}`;
+    const series = condition.conditionThreshold ?? condition.conditionAbsent;
+    if (series) {
+      if (!/^[0-9]+s$/.test(String(series.duration))) problems.push(`${where}: duration ${series.duration} is not whole seconds`);
+      const aggregations: State[] = series.aggregations ?? [];
+      if (!aggregations.length) problems.push(...seriesProblems(series.filter, undefined, where));
+      for (const aggregation of aggregations) problems.push(...seriesProblems(series.filter, aggregation.perSeriesAligner, where));
+    }
+    const promql = condition.conditionPrometheusQueryLanguage;
+    if (promql) {
+      if (!String(promql.query ?? "").trim()) problems.push(`${where}: an empty PromQL query`);
+      const interval = /^([0-9]+)s$/.exec(String(promql.evaluationInterval ?? "30s"));
+      if (!interval || Number(interval[1]) === 0 || Number(interval[1]) % 30 !== 0) problems.push(`${where}: evaluationInterval ${promql.evaluationInterval} is not a positive multiple of 30s`);
+      for (const [, fn, name] of String(promql.query).matchAll(counterFunctions)) {
+        if (metricKinds[`prometheus.googleapis.com/${name}/gauge`]) problems.push(`${where}: ${fn}() over the gauge ${name}; ${fn} is for counters`);
+      }
+    }
+    if (!series && !promql && !condition.conditionMatchedLog && !condition.conditionMonitoringQueryLanguage) problems.push(`${where}: no condition`);
+  });
+  return problems;
+}
+
+/**
+ * Dashboards: the JSON must parse and chart only known metrics with valid aligners; tiles
+ * must not carry zero-valued fields, which the API drops from what it returns so that
+ * every preview shows a diff (hashicorp/terraform-provider-google#16173, open).
+ */
+export function dashboardProblems(dashboardJson: unknown): string[] {
+  let dashboard: State;
+  try {
+    dashboard = JSON.parse(String(dashboardJson));
+  } catch {
+    return ["dashboardJson is not JSON"];
+  }
+  const problems: string[] = [];
+  (dashboard.mosaicLayout?.tiles ?? []).forEach((tile: State, index: number) => {
+    for (const field of ["xPos", "yPos", "width", "height"]) {
+      if (tile[field] === 0) problems.push(`tile ${index}: ${field} is 0, which the API drops: a diff on every preview`);
+    }
+    for (const dataSet of tile.widget?.xyChart?.dataSets ?? []) {
+      const query = dataSet.timeSeriesQuery?.timeSeriesFilter;
+      if (query) problems.push(...seriesProblems(query.filter, query.aggregation?.perSeriesAligner, `tile ${index}`));
+    }
+  });
+  return problems;
+}
+
+/**
+ * Budgets (https://cloud.google.com/billing/docs/reference/budget/rest/v1/billingAccounts.budgets):
+ * at most 5 notification channels. With user credentials the API needs a quota project:
+ * the provider must set billingProject and userProjectOverride, or it answers 403
+ * (https://cloud.google.com/docs/authentication/troubleshoot-adc#user-creds-client-based).
+ */
+export function budgetProblems(inputs: State, provider: State | undefined): string[] {
+  const problems: string[] = [];
+  const channels = inputs.allUpdatesRule?.monitoringNotificationChannels ?? [];
+  if (channels.length > 5) problems.push(`allUpdatesRule notifies ${channels.length} channels; at most 5`);
+  if (!provider?.billingProject || String(provider?.userProjectOverride) !== "true") {
+    problems.push("its provider sets no billingProject with userProjectOverride: the Billing Budgets API answers 403 to user credentials");
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// IAM, Secret Manager, Pub/Sub, KMS names.
+
+export function namingProblems(type: string, inputs: State): string[] {
+  switch (type) {
+    case "gcp:serviceaccount/account:Account":
+      return [
+        ...(/^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/.test(String(inputs.accountId)) ? [] : [`accountId ${JSON.stringify(inputs.accountId)}: 6 to 30 of [a-z0-9-], a letter first (IAM)`]),
+        ...(String(inputs.displayName ?? "").length > 100 ? ["displayName is over 100 characters"] : []),
+      ];
+    case "gcp:secretmanager/secret:Secret":
+      return [...(/^[a-zA-Z0-9_-]{1,255}$/.test(String(inputs.secretId)) ? [] : [`secretId ${JSON.stringify(inputs.secretId)}: 1 to 255 of [a-zA-Z0-9_-]`]), ...labelProblems(inputs.labels)];
+    case "gcp:pubsub/topic:Topic":
+    case "gcp:pubsub/subscription:Subscription":
+      // https://cloud.google.com/pubsub/docs/pubsub-basics#resource_names
+      return [...(/^(?!goog)[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/.test(String(inputs.name)) ? [] : [`name ${JSON.stringify(inputs.name)}: 3 to 255 characters, a letter first, not goog...`]), ...labelProblems(inputs.labels)];
+    case "gcp:kms/keyRing:KeyRing":
+    case "gcp:kms/cryptoKey:CryptoKey":
+      return [...(/^[A-Za-z0-9_-]{1,63}$/.test(String(inputs.name)) ? [] : [`name ${JSON.stringify(inputs.name)}: 1 to 63 of [A-Za-z0-9_-]`]), ...labelProblems(inputs.labels)];
+    case "gcp:compute/network:Network":
+    case "gcp:compute/subnetwork:Subnetwork":
+    case "gcp:compute/firewall:Firewall":
+    case "gcp:compute/address:Address":
+    case "gcp:compute/resourcePolicy:ResourcePolicy":
+      return [...nameProblems(inputs), ...labelProblems(inputs.labels)];
+    default:
+      return [];
+  }
+}

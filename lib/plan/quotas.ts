@@ -1,0 +1,72 @@
+/**
+ * The Compute Engine quotas a plan needs, per region: what a fresh project must have
+ * before `pulumi up` (a new project often has 500 GB of SSD per region, and prod needs
+ * more). Metric names are the Compute API's (Quota.metric, e.g. from
+ * `gcloud compute regions describe REGION`); which family counts against which CPU quota:
+ * https://cloud.google.com/compute/resource-usage#cpu_quota (E2 and N1 against CPUS, the
+ * others against their own `<FAMILY>_CPUS`); pd-balanced and pd-ssd both count against
+ * SSD_TOTAL_GB (https://cloud.google.com/compute/resource-usage#disk_quota).
+ */
+import { familyOf, machineTypeIn } from "../gce";
+import { regionOfZone } from "../naming";
+import { Plan } from "./run";
+
+export interface QuotaNeed {
+  metric: string;
+  /** A region, or "global". */
+  scope: string;
+  amount: number;
+}
+
+const ssdTypes = new Set(["pd-ssd", "pd-balanced"]);
+
+export function quotaNeeds(plan: Plan): QuotaNeed[] {
+  const needs = new Map<string, QuotaNeed>();
+  const add = (metric: string, scope: string, amount: number) => {
+    const key = `${metric} ${scope}`;
+    const need = needs.get(key) ?? { metric, scope, amount: 0 };
+    need.amount += amount;
+    needs.set(key, need);
+  };
+  const disk = (scope: string, type: string, size: number) => {
+    if (ssdTypes.has(type)) add("SSD_TOTAL_GB", scope, size);
+    else if (type === "pd-standard") add("DISKS_TOTAL_GB", scope, size);
+    // Hyperdisk capacity has quotas of its own per region, named per type in the console.
+    else add(`${type} capacity (GB)`, scope, size);
+  };
+  const of = (type: string) => plan.resources.filter((resource) => resource.type === type);
+
+  for (const vm of of("gcp:compute/instance:Instance")) {
+    const region = regionOfZone(String(vm.inputs.zone));
+    const machineType = String(vm.inputs.machineType);
+    const shape = machineTypeIn(region, machineType);
+    const family = familyOf(machineType);
+    if (typeof shape !== "string" && family) {
+      add(family === "e2" ? "CPUS" : `${family.toUpperCase()}_CPUS`, region, shape.vcpus);
+      add("CPUS_ALL_REGIONS", "global", shape.vcpus);
+    }
+    const boot = (vm.inputs.bootDisk as { initializeParams?: { size?: number; type?: string } } | undefined)?.initializeParams;
+    if (boot?.size && boot.type) disk(region, boot.type, boot.size);
+    const external = ((vm.inputs.networkInterfaces ?? []) as { accessConfigs?: unknown[] }[]).some((nic) => nic.accessConfigs?.length);
+    if (external) add("IN_USE_ADDRESSES", region, 1);
+  }
+  for (const resource of of("gcp:compute/disk:Disk")) disk(regionOfZone(String(resource.inputs.zone)), String(resource.inputs.type ?? "pd-standard"), Number(resource.inputs.size));
+  for (const address of of("gcp:compute/address:Address")) {
+    if ((address.inputs.addressType ?? "EXTERNAL") === "EXTERNAL") add("STATIC_ADDRESSES", String(address.inputs.region), 1);
+  }
+  // Snapshots count per project: one a day per scheduled disk, kept for the retention.
+  for (const policy of of("gcp:compute/resourcePolicy:ResourcePolicy")) {
+    const days = Number((policy.inputs.snapshotSchedulePolicy as { retentionPolicy?: { maxRetentionDays?: number } } | undefined)?.retentionPolicy?.maxRetentionDays ?? 0);
+    const disks = of("gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment").length;
+    if (days) add("SNAPSHOTS", "global", days * disks);
+  }
+  return [...needs.values()].sort((a, b) => a.scope.localeCompare(b.scope) || a.metric.localeCompare(b.metric));
+}
+
+export function formatQuotas(needs: QuotaNeed[]): string {
+  const width = Math.max(...needs.map((need) => need.metric.length));
+  return [
+    "Compute Engine quotas this stack needs (check: gcloud compute regions describe REGION; raise: README, Before the first pulumi up):",
+    ...needs.map((need) => `  ${need.metric.padEnd(width)}  ${need.scope.padEnd(14)}  ${need.amount}`),
+  ].join("\n");
+}
