@@ -1,0 +1,121 @@
+/**
+ * Each rule of the strict offline world, shown refusing a bad case (and passing a good
+ * one), so none can pass by construction. The bad cases include the ones the stack
+ * itself used to declare.
+ */
+import { alertPolicyProblems, budgetProblems, dashboardProblems, diskResourceProblems, instanceProblems, labelProblems, metadataProblems, namingProblems } from "../../../lib/plan/gcpRules";
+import { runComponents } from "../../helpers/run";
+import * as gcp from "@pulumi/gcp";
+
+const vm = (overrides: Record<string, unknown> = {}) => ({
+  name: "defimon-node-vm",
+  zone: "europe-west1-b",
+  machineType: "n2-highmem-8",
+  bootDisk: { initializeParams: { size: 50, type: "pd-balanced" } },
+  metadata: { "startup-script": "#!/bin/sh\n" },
+  ...overrides,
+});
+
+describe("Compute Engine rules", () => {
+  it("passes a well-formed instance", () => {
+    expect(instanceProblems(vm(), ["pd-ssd"])).toEqual([]);
+  });
+
+  it.each<[string, Record<string, unknown>, string[], RegExp]>([
+    ["a machine type that does not exist", { machineType: "n2-standard-7" }, [], /machineType n2-standard-7: no such machine type in europe-west1/],
+    ["a zone that does not exist", { zone: "europe-west1-z" }, [], /zone europe-west1-z does not exist; europe-west1 has europe-west1-b, europe-west1-c, europe-west1-d/],
+    ["a region that does not exist", { zone: "europe-west99-b" }, [], /region europe-west99 does not exist/],
+    ["a pd-balanced boot disk on n4", { machineType: "n4-standard-8" }, [], /boot disk pd-balanced: n4 machines attach only hyperdisk-balanced/],
+    ["a pd-ssd data disk on c4", { machineType: "c4-standard-8", bootDisk: { initializeParams: { size: 50, type: "hyperdisk-balanced" } } }, ["pd-ssd"], /attached disk pd-ssd: c4 machines attach only hyperdisk-balanced/],
+    ["a name with upper case", { name: "Defimon-VM" }, [], /name "Defimon-VM": 1 to 63 of \[a-z0-9-\]/],
+    ["metadata over 512 KB", { metadata: { a: "x".repeat(200_000), b: "x".repeat(200_000), c: "x".repeat(200_000) } }, [], /metadata totals \d+ bytes; at most 524288/],
+    ["a metadata value over 256 KB", { metadata: { a: "x".repeat(300_000) } }, [], /metadata a is 300000 bytes; a value holds at most 262144/],
+  ])("refuses %s", (_case, overrides, attached, expected) => {
+    expect(instanceProblems(vm(overrides), attached).join("\n")).toMatch(expected);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ["pd-standard's absent cousin", { type: "pd-extreme" }, /disk type "pd-extreme" is not one of/],
+    ["a disk over 64 TB", { type: "pd-ssd", size: 70000 }, /disk size 70000 GB: pd-ssd takes 10 to 65536/],
+    ["provisioned IOPS on pd-ssd", { type: "pd-ssd", size: 500, provisionedIops: 5000 }, /provisionedIops is set, but pd-ssd takes no provisioned performance/],
+    ["Hyperdisk IOPS above 160,000", { type: "hyperdisk-balanced", size: 500, provisionedIops: 200000 }, /provisionedIops 200000: hyperdisk-balanced takes 3000 to 160000/],
+  ])("refuses a disk with %s", (_case, overrides, expected) => {
+    expect(diskResourceProblems({ name: "chaindata", zone: "europe-west1-b", size: 500, ...overrides }).join("\n")).toMatch(expected);
+    expect(diskResourceProblems({ name: "chaindata", zone: "europe-west1-b", size: 500, type: "pd-ssd" })).toEqual([]);
+  });
+
+  it("refuses labels Google refuses", () => {
+    expect(labelProblems({ team: "defimon" })).toEqual([]);
+    expect(labelProblems({ Team: "x", env: "Prod" })).toEqual(['labels key "Team": 1 to 63 of [a-z0-9_-], starting with a letter', 'labels.env = "Prod": 0 to 63 of [a-z0-9_-]']);
+    expect(labelProblems(Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`l${i}`, "x"])))).toEqual(["labels has 65 labels; at most 64"]);
+    expect(metadataProblems({ "bad key!": "x" })).toEqual(['metadata key "bad key!": 1 to 128 of [a-zA-Z0-9-_]']);
+  });
+
+  it("refuses names IAM, Secret Manager and Pub/Sub refuse", () => {
+    expect(namingProblems("gcp:serviceaccount/account:Account", { accountId: "defimon-node-test-feature-alpha-1" })).toEqual([
+      'accountId "defimon-node-test-feature-alpha-1": 6 to 30 of [a-z0-9-], a letter first (IAM)',
+    ]);
+    expect(namingProblems("gcp:secretmanager/secret:Secret", { secretId: "a/b" })).toHaveLength(1);
+    expect(namingProblems("gcp:pubsub/topic:Topic", { name: "goog-events" })).toHaveLength(1);
+    expect(namingProblems("gcp:pubsub/topic:Topic", { name: "defimon-events" })).toEqual([]);
+  });
+});
+
+describe("Cloud Monitoring rules", () => {
+  const gethHead = 'resource.type = "prometheus_target" AND metric.type = "prometheus.googleapis.com/chain_head_block/gauge"';
+  const threshold = (filter: string, aligner: string) => ({
+    conditions: [{ conditionThreshold: { filter, duration: "0s", comparison: "COMPARISON_LT", thresholdValue: 1, aggregations: [{ alignmentPeriod: "900s", perSeriesAligner: aligner }] } }],
+  });
+
+  it("refuses the stack's old geth-stalled condition: ALIGN_DELTA on a GAUGE", () => {
+    expect(alertPolicyProblems(threshold(gethHead, "ALIGN_DELTA"))).toEqual([
+      "condition 0: ALIGN_DELTA is valid for CUMULATIVE/DELTA metrics, and prometheus.googleapis.com/chain_head_block/gauge is GAUGE DOUBLE (the API answers 400)",
+    ]);
+    expect(alertPolicyProblems(threshold(gethHead, "ALIGN_MAX"))).toEqual([]);
+  });
+
+  it("refuses ALIGN_RATE on a gauge, an unknown metric, and a bad PromQL interval", () => {
+    expect(alertPolicyProblems(threshold('metric.type = "agent.googleapis.com/memory/percent_used"', "ALIGN_RATE"))[0]).toMatch(/ALIGN_RATE is valid for CUMULATIVE\/DELTA/);
+    expect(alertPolicyProblems(threshold('metric.type = "custom.googleapis.com/nope"', "ALIGN_MAX"))[0]).toMatch(/not in the offline plan's metric catalog/);
+    const promql = (query: string, evaluationInterval: string) => ({ conditions: [{ conditionPrometheusQueryLanguage: { query, duration: "60s", evaluationInterval } }] });
+    expect(alertPolicyProblems(promql("changes(chain_head_block[15m]) == 0", "60s"))).toEqual([]);
+    expect(alertPolicyProblems(promql("changes(chain_head_block[15m]) == 0", "45s"))).toEqual(["condition 0: evaluationInterval 45s is not a positive multiple of 30s"]);
+    expect(alertPolicyProblems(promql("rate(chain_head_block[15m]) == 0", "60s"))).toEqual(["condition 0: rate() over the gauge chain_head_block; rate is for counters"]);
+    expect(alertPolicyProblems({ conditions: [] })).toEqual(["has 0 conditions; 1 to 6"]);
+  });
+
+  it("refuses the stack's old dashboard tiles at xPos 0 (a diff on every preview)", () => {
+    const tile = (extra: object) => ({ width: 24, height: 4, widget: { xyChart: { dataSets: [{ timeSeriesQuery: { timeSeriesFilter: { filter: gethHead, aggregation: { perSeriesAligner: "ALIGN_MAX" } } } }] } }, ...extra });
+    expect(dashboardProblems(JSON.stringify({ mosaicLayout: { tiles: [tile({ xPos: 0, yPos: 0 })] } }))).toEqual([
+      "tile 0: xPos is 0, which the API drops: a diff on every preview",
+      "tile 0: yPos is 0, which the API drops: a diff on every preview",
+    ]);
+    expect(dashboardProblems(JSON.stringify({ mosaicLayout: { tiles: [tile({ xPos: 24 })] } }))).toEqual([]);
+    expect(dashboardProblems("{not json")).toEqual(["dashboardJson is not JSON"]);
+  });
+
+  it("refuses a budget with 6 channels, or without a quota project", () => {
+    const provider = { billingProject: "p", userProjectOverride: "true" };
+    const channels = (n: number) => ({ allUpdatesRule: { monitoringNotificationChannels: Array.from({ length: n }, (_, i) => `c${i}`) } });
+    expect(budgetProblems(channels(5), provider)).toEqual([]);
+    expect(budgetProblems(channels(6), provider)).toEqual(["allUpdatesRule notifies 6 channels; at most 5"]);
+    expect(budgetProblems(channels(1), undefined)).toEqual(["its provider sets no billingProject with userProjectOverride: the Billing Budgets API answers 403 to user credentials"]);
+  });
+});
+
+describe("the mocks apply the rules to every planned resource", () => {
+  it("fail the plan with one line per refusal, naming type and resource, all at once", async () => {
+    const failure = await runComponents(() => {
+      new gcp.compute.Disk("bad-disk", { zone: "europe-west1-a", type: "pd-ssd", size: 5 });
+      new gcp.pubsub.Topic("bad-topic", { name: "goog-x" });
+    }).catch((error: Error) => error);
+    const [head, ...lines] = (failure as Error).message.split("\n");
+    expect(head).toBe("Google Cloud would refuse this plan:");
+    // Registration is asynchronous: the order of resources may vary.
+    expect(lines.sort()).toEqual([
+      "gcp:compute/disk:Disk bad-disk: zone europe-west1-a does not exist; europe-west1 has europe-west1-b, europe-west1-c, europe-west1-d",
+      "gcp:compute/disk:Disk bad-disk: disk size 5 GB: pd-ssd takes 10 to 65536",
+      'gcp:pubsub/topic:Topic bad-topic: name "goog-x": 3 to 255 characters, a letter first, not goog...',
+    ]);
+  });
+});
