@@ -116,6 +116,6 @@ describe("the mocks apply the rules to every planned resource", () => {
       "gcp:compute/disk:Disk bad-disk: zone europe-west1-a does not exist; europe-west1 has europe-west1-b, europe-west1-c, europe-west1-d",
       "gcp:compute/disk:Disk bad-disk: disk size 5 GB: pd-ssd takes 10 to 65536",
       'gcp:pubsub/topic:Topic bad-topic: name "goog-x": 3 to 255 characters, a letter first, not goog...',
-    ]);
+    ].sort());
   });
 });
