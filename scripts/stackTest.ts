@@ -10,7 +10,9 @@
  * DEFIMON_SECRETS_PROVIDER (e.g. gcpkms://projects/.../cryptoKeys/pulumi) sets the new stack's secrets provider.
  */
 import { parseArgs } from "util";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import * as semver from "semver";
+import { minimumPulumiCli } from "../lib/pulumiCli";
 import { projectRoot } from "../lib/plan/run";
 import { stackNames } from "../lib/plan/stackFiles";
 import { runSmokeTest } from "../lib/smokeTest";
@@ -18,8 +20,15 @@ import { checkTestStack, RefusedStack, staleTestStacks, testStackConfig } from "
 
 const usage = "usage: npm run stack:test -- up NAME [--smoke] | down NAME | sweep --older-than-days N";
 
+/** The CLI, refused when older than Pulumi.yaml's requiredPulumiVersion (the Automation API checks it). */
+let command: Promise<PulumiCommand> | undefined;
+function pulumiCommand(): Promise<PulumiCommand> {
+  command ??= PulumiCommand.get({ version: new semver.SemVer(minimumPulumiCli(projectRoot)) });
+  return command;
+}
+
 async function existingConfig(name: string): Promise<Record<string, { value: string }> | undefined> {
-  const workspace = await LocalWorkspace.create({ workDir: projectRoot });
+  const workspace = await LocalWorkspace.create({ workDir: projectRoot, pulumiCommand: await pulumiCommand() });
   const stacks = await workspace.listStacks();
   return stacks.some((stack) => stack.name === name) ? workspace.getAllConfig(name) : undefined;
 }
@@ -29,7 +38,7 @@ async function selectChecked(name: string, create: boolean): Promise<Stack> {
   checkTestStack(name, stackNames(projectRoot));
   checkTestStack(name, stackNames(projectRoot), await existingConfig(name));
   const args = { stackName: name, workDir: projectRoot };
-  const options = { secretsProvider: process.env.DEFIMON_SECRETS_PROVIDER };
+  const options = { secretsProvider: process.env.DEFIMON_SECRETS_PROVIDER, pulumiCommand: await pulumiCommand() };
   return create ? LocalWorkspace.createOrSelectStack(args, options) : LocalWorkspace.selectStack(args, options);
 }
 
@@ -60,7 +69,7 @@ async function down(name: string): Promise<void> {
 }
 
 async function sweep(days: number): Promise<void> {
-  const workspace = await LocalWorkspace.create({ workDir: projectRoot });
+  const workspace = await LocalWorkspace.create({ workDir: projectRoot, pulumiCommand: await pulumiCommand() });
   const stale = staleTestStacks(await workspace.listStacks(), days, new Date());
   console.log(stale.length ? `stale test stacks: ${stale.join(", ")}` : `no test stack older than ${days} days`);
   for (const name of stale) await down(name);

@@ -93,3 +93,22 @@ describe("workflows", () => {
     expect(JSON.stringify(cleanup.jobs.sweep.steps)).toContain("npm run stack:test -- sweep --older-than-days");
   });
 });
+
+describe("the Pulumi CLI version", () => {
+  const { atLeast, minimumPulumiCli } = require("../lib/pulumiCli") as typeof import("../lib/pulumiCli");
+
+  it("is declared once, in Pulumi.yaml, and CI installs at least that version", () => {
+    const minimum = minimumPulumiCli(root);
+    expect(minimum).toBe("3.187.0");
+    const setup = parse(fs.readFileSync(path.join(root, ".github", "actions", "setup", "action.yml"), "utf8"));
+    const install = setup.runs.steps.find((step: { uses?: string }) => step.uses?.startsWith("pulumi/actions@"));
+    expect(atLeast(String(install.with["pulumi-version"]), minimum)).toBe(true);
+  });
+
+  it("compares versions numerically, so an older CLI is refused", () => {
+    expect([atLeast("3.187.0", "3.187.0"), atLeast("3.1000.0", "3.187.0"), atLeast("3.186.9", "3.187.0"), atLeast("2.999.999", "3.187.0")]).toEqual([true, true, false, false]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-yaml-"));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: x\nrequiredPulumiVersion: '3.x'\n");
+    expect(() => minimumPulumiCli(dir)).toThrow('Pulumi.yaml: requiredPulumiVersion "3.x" is not of the form ">=X.Y.Z"');
+  });
+});
