@@ -305,16 +305,17 @@ export const stackConfigSchema = z
       });
     }
     if (config.budget) {
-      const budgetEmails = config.budget.emails ?? config.alerts.emails;
-      if (config.budget.emails === undefined && budgetEmails.length > 5) {
+      // Filled in from alerts.emails when not set; a list of its own over 5 fails above.
+      if (config.budget.emails.length > 5) {
         ctx.addIssue({
           code: "custom",
           path: ["budget", "emails"],
-          message: `a budget notifies at most 5 channels and defimon:alerts.emails has ${budgetEmails.length}: name up to 5 of them here`,
+          input: undefined,
+          message: `a budget notifies at most 5 channels and defimon:alerts.emails has ${config.budget.emails.length}: name up to 5 of them here`,
         });
       }
       const alertEmails = new Set(config.alerts.emails.map((email) => email.toLowerCase()));
-      (config.budget.emails ?? []).forEach((email, index) => {
+      config.budget.emails.forEach((email, index) => {
         if (!alertEmails.has(email.toLowerCase())) {
           ctx.addIssue({ code: "custom", path: ["budget", "emails", index], message: "must be one of defimon:alerts.emails (the budget reuses their channels)" });
         }

@@ -29,6 +29,7 @@ describe("stack configuration", () => {
       maxDeliveryAttempts: 5,
     });
     expect(config.kms).toEqual({ location: "global", keyRing: "defimon", cryptoKey: "pubsub-key", rotationPeriod: 90 * 86400 });
+    // No JSON key unless asked: orgs created since 2024 forbid them.
     expect(config.serviceAccount).toEqual({ accountId: "defimon-service", createKey: false, keyRotation: "initial" });
   });
 
@@ -112,6 +113,9 @@ describe("stack configuration", () => {
     ["key rotation with a space", { serviceAccount: { keyRotation: "next month" } }, 'defimon:serviceAccount.keyRotation = "next month"'],
     ["label key with upper case", { labels: { Team: "defimon" } }, 'defimon:labels has key "Team": label keys are 1 to 63 lowercase'],
     ["label value with upper case", { labels: { team: "DeFiMon" } }, 'defimon:labels.team = "DeFiMon": label values are 0 to 63 lowercase'],
+    ["a budget with more than 5 addresses", { alerts: { emails: ["a@x.io", "b@x.io"] }, budget: { billingAccount: "012345-6789AB-CDEF01", monthlyAmount: 10, emails: ["a@x.io", "b@x.io", "c@x.io", "d@x.io", "e@x.io", "f@x.io"] } }, "defimon:budget.emails = [\"a@x.io\",\"b@x.io\",\"c@x.io\",\"d@x.io\",\"e@x.io\",\"f@x.io\"]: at most 5 addresses (a budget notifies at most 5 channels)"],
+    ["a budget inheriting 6 alert addresses", { alerts: { emails: ["a@x.io", "b@x.io", "c@x.io", "d@x.io", "e@x.io", "f@x.io"] }, budget: { billingAccount: "012345-6789AB-CDEF01", monthlyAmount: 10 } }, "defimon:budget.emails = (not set): a budget notifies at most 5 channels and defimon:alerts.emails has 6: name up to 5 of them here"],
+    ["a budget address that is no alert address", { alerts: { emails: ["a@x.io"] }, budget: { billingAccount: "012345-6789AB-CDEF01", monthlyAmount: 10, emails: ["z@x.io"] } }, 'defimon:budget.emails[0] = "z@x.io": must be one of defimon:alerts.emails (the budget reuses their channels)'],
     ["too many labels", { labels: Object.fromEntries(Array.from({ length: 61 }, (_, i) => [`l${i}`, "x"])) }, "defimon:labels = {"],
   ])("rejects %s with one line naming key, value and what is allowed", (_rule, raw, expected) => {
     const lines = problems({ preset: "small", ...raw });
