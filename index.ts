@@ -21,7 +21,7 @@ import { ProjectServices } from "./components/projectServices";
 import { ServiceAccount } from "./components/serviceAccount";
 import { loadStackConfig } from "./lib/config";
 import { ports } from "./lib/hostLayout";
-import { resourceLabels, stackSlug } from "./lib/naming";
+import { resourceLabels, stackScopedName } from "./lib/naming";
 import { renderEventStreamEnv } from "./lib/render/eventStreamEnv";
 
 async function defimonStack() {
@@ -148,12 +148,13 @@ async function defimonStack() {
     afterApis,
   );
 
-  const nodeSecrets = new NodeSecrets("defimon-node-secrets", { secretIdPrefix: `defimon-${stackSlug(stack, 40)}`, labels }, afterApis);
+  const nodeSecrets = new NodeSecrets("defimon-node-secrets", { secretIdPrefix: stackScopedName("defimon", stack, 48), labels }, afterApis);
 
   const host = new GethHost(
     "defimon-node",
     {
-      serviceAccountId: `defimon-node-${stackSlug(stack, 17)}`.replace(/-+$/, ""),
+      // IAM account IDs: at most 30 characters.
+      serviceAccountId: stackScopedName("defimon-node", stack, 30),
       zone: config.node.zone,
       machineType: config.node.machineType,
       dataDiskSizeGb: config.node.dataDiskSizeGb,

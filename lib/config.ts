@@ -258,7 +258,8 @@ export const stackConfigSchema = z
     alerts: alertsSchema.default(() => alertsSchema.parse({})),
     snapshots: snapshotsSchema.default(() => snapshotsSchema.parse({})),
     cost: costSchema.default({}),
-    budget: budgetSchema.optional(),
+    // {} (Pulumi.yaml's default: a declared key needs one, or the CLI requires it) is no budget.
+    budget: z.preprocess((value) => (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0 ? undefined : value), budgetSchema.optional()),
     services: z
       .record(pattern(/^[a-z][a-z0-9-]{0,30}$/, "service names are 1 to 31 lowercase letters, digits and -, starting with a letter"), serviceSchema)
       .default({}),

@@ -1,3 +1,5 @@
+import { createHash } from "crypto";
+
 /**
  * Names and labels derived from the stack name. Stack names allow upper case and dots;
  * GCP resource names and label values do not.
@@ -21,4 +23,18 @@ export function stackSlug(stack: string, maxLength = 63): string {
  */
 export function resourceLabels(configLabels: Record<string, string>, stack: string): Record<string, string> {
   return { ...configLabels, "managed-by": "pulumi", "pulumi-stack": stackSlug(stack) };
+}
+
+/**
+ * `<prefix>-<stack slug>` within `maxLength`: as it is when it fits (dev and prod keep
+ * their names), else the slug cut short plus 6 hex of the full stack name's hash, so that
+ * two long stack names with a common start (test-feature-alpha-1, -2) never collide.
+ */
+export function stackScopedName(prefix: string, stack: string, maxLength: number): string {
+  const slug = stackSlug(stack);
+  const whole = `${prefix}-${slug}`;
+  if (whole.length <= maxLength) return whole;
+  const hash = createHash("sha256").update(stack).digest("hex").slice(0, 6);
+  const room = maxLength - prefix.length - hash.length - 2;
+  return `${prefix}-${slug.slice(0, room).replace(/-+$/, "")}-${hash}`;
 }

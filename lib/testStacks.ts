@@ -3,7 +3,9 @@
  * may be called, and the config they get, derived from the dev stack file. Pure, so the
  * rules are unit-tested without a cloud account.
  */
-import { readStackConfigFiles } from "./plan/stackFiles";
+import { execFileSync } from "child_process";
+import { stringify } from "yaml";
+import { readStackConfigFiles, stackNames } from "./plan/stackFiles";
 
 /** Test stack names: `pr-<number>` for pull requests, `test-<word>` for people. */
 export const testStackPattern = /^(pr-[0-9]{1,7}|test-[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?)$/;
@@ -12,6 +14,25 @@ export const testStackPattern = /^(pr-[0-9]{1,7}|test-[a-z0-9](?:[a-z0-9-]{0,18}
 export const baseStack = "dev";
 
 export class RefusedStack extends Error {}
+
+/**
+ * The stack files committed to the repository (git's view), not whatever lies in the
+ * checkout: the Automation API writes Pulumi.<test-stack>.yaml itself, and that file must
+ * not make the next `up` or `down` of the same test stack look like a committed one.
+ * Outside a git checkout, every stack file counts.
+ */
+export function committedStackNames(projectDir: string): string[] {
+  try {
+    const tracked = execFileSync("git", ["ls-files", "--", "Pulumi.*.yaml", "Pulumi.*.yml"], { cwd: projectDir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    return tracked
+      .split("\n")
+      .map((file) => /^Pulumi\.(.+)\.ya?ml$/.exec(file.trim())?.[1])
+      .filter((name): name is string => name !== undefined)
+      .sort();
+  } catch {
+    return stackNames(projectDir);
+  }
+}
 
 /**
  * Refuses anything that is not plainly a throw-away stack: names outside the pattern,
@@ -29,11 +50,6 @@ export function checkTestStack(name: string, committedStacks: string[], existing
   }
 }
 
-export interface ConfigValue {
-  value: string;
-  secret: boolean;
-}
-
 function objectValue(config: Record<string, string>, key: string): Record<string, unknown> {
   return config[key] ? (JSON.parse(config[key]) as Record<string, unknown>) : {};
 }
@@ -42,9 +58,10 @@ function objectValue(config: Record<string, string>, key: string): Record<string
  * The dev stack's config for test stack `name`: unprotected, and with the names that are
  * unique per project (topic, subscription, service account) made unique per test stack,
  * so that test stacks and dev can live in one project. Everything else (preset, region,
- * the Geth host, the services) is dev's.
+ * the Geth host, the services) is dev's. Values as the engine hands them over: text, JSON
+ * text for objects.
  */
-export function testStackConfig(projectDir: string, name: string): Record<string, ConfigValue> {
+export function testStackConfig(projectDir: string, name: string): Record<string, string> {
   const files = readStackConfigFiles(projectDir, baseStack);
   if (files.secretKeys.length) {
     throw new RefusedStack(`${baseStack}'s stack file has secure values (${files.secretKeys.join(", ")}); a test stack cannot copy them`);
@@ -63,7 +80,36 @@ export function testStackConfig(projectDir: string, name: string): Record<string
   // Account IDs are at most 30 characters: "dfm-" plus the test stack's name (<= 25).
   config["defimon:serviceAccount"] = JSON.stringify({ ...serviceAccount, accountId: `dfm-${name}` });
   config["defimon:labels"] = JSON.stringify({ ...labels, environment: "test", "test-stack": name });
-  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, { value, secret: false }]));
+  return config;
+}
+
+/**
+ * Config in the form `pulumi config set-all --json` reads (the Automation API's
+ * setAllConfigJson; pkg/cmd/pulumi/config/config.go, configValueJSON: {value, objectValue,
+ * secret}). Objects go in as objects (`objectValue`), so the CLI stores YAML maps that pass
+ * the project's `type: object` declarations; setAllConfig would store JSON text, which the
+ * CLI then refuses ("must be of type 'object'").
+ */
+export function setAllConfigJson(config: Record<string, string>): string {
+  const entries = Object.entries(config).map(([key, text]) => {
+    const structured = /^[[{]/.test(text) ? (JSON.parse(text) as unknown) : undefined;
+    return [key, structured === undefined ? { value: text, secret: false } : { value: text, objectValue: structured, secret: false }];
+  });
+  return JSON.stringify(Object.fromEntries(entries));
+}
+
+/**
+ * The stack file that carries a stack's secrets provider, rebuilt from its exported state
+ * (`deployment.secrets_providers`: {type: "cloud", state: {url, encryptedkey}}, as
+ * pkg/secrets/cloud/manager.go writes it; the stack file's `encryptedkey` is the same
+ * base64). On a fresh CI runner the test stack's Pulumi.<stack>.yaml does not exist, and
+ * without it the CLI falls back to the passphrase provider and fails; with it, `down`
+ * and the sweep work from any runner. Undefined when the state uses no cloud provider.
+ */
+export function stackFileFromState(exported: { deployment?: { secrets_providers?: { type?: string; state?: { url?: string; encryptedkey?: string } } } }): string | undefined {
+  const provider = exported.deployment?.secrets_providers;
+  if (provider?.type !== "cloud" || !provider.state?.url || !provider.state.encryptedkey) return undefined;
+  return stringify({ secretsprovider: provider.state.url, encryptedkey: provider.state.encryptedkey });
 }
 
 /** Test stacks last updated more than `days` days before `now`: what the scheduled clean-up destroys. */

@@ -32,9 +32,16 @@ function durationSeconds(value: unknown): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/**
+ * Protocols that carry ports, by name and by IP protocol number: GCP accepts either
+ * ("tcp", "udp", "icmp", "esp", "ah", "sctp", "ipip", "all", or the protocol number;
+ * https://cloud.google.com/compute/docs/reference/rest/v1/firewalls, allowed[].IPProtocol).
+ */
+const portProtocols: Record<string, string> = { tcp: "tcp", "6": "tcp", udp: "udp", "17": "udp", sctp: "sctp", "132": "sctp", all: "all" };
+
 /** Whether a firewall `allows` entry lets `port` through (no ports, or protocol all, means every port). */
 function allowsPort(allow: { protocol?: string; ports?: string[] }, port: number): boolean {
-  if (!["tcp", "udp", "all"].includes(String(allow.protocol).toLowerCase())) return false;
+  if (!portProtocols[String(allow.protocol).trim().toLowerCase()]) return false;
   if (!allow.ports || allow.ports.length === 0) return true;
   return allow.ports.some((range) => {
     const [low, high = low] = range.split("-").map(Number);

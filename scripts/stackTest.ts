@@ -3,20 +3,23 @@
  * backend and Google Cloud credentials):
  *
  *   npm run stack:test -- up NAME [--smoke]    create from the dev config, deploy, optionally smoke-test
- *   npm run stack:test -- down NAME            destroy and remove the stack
+ *   npm run stack:test -- down NAME            destroy and remove the stack (a missing stack is fine)
  *   npm run stack:test -- sweep --older-than-days N   destroy test stacks not updated for N days
  *
  * NAME is pr-<number> or test-<name>; prod, dev and any protected stack are refused.
- * DEFIMON_SECRETS_PROVIDER (e.g. gcpkms://projects/.../cryptoKeys/pulumi) sets the new stack's secrets provider.
+ * DEFIMON_SECRETS_PROVIDER (e.g. gcpkms://projects/.../cryptoKeys/...) sets a new stack's
+ * secrets provider; an existing stack's comes from its state, so any runner can destroy it.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { parseArgs } from "util";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import * as semver from "semver";
-import { minimumPulumiCli } from "../lib/pulumiCli";
+import { namespaceValues, parseStackConfig } from "../lib/config";
 import { projectRoot } from "../lib/plan/run";
-import { stackNames } from "../lib/plan/stackFiles";
+import { minimumPulumiCli } from "../lib/pulumiCli";
 import { runSmokeTest } from "../lib/smokeTest";
-import { checkTestStack, RefusedStack, staleTestStacks, testStackConfig } from "../lib/testStacks";
+import { checkTestStack, committedStackNames, RefusedStack, setAllConfigJson, stackFileFromState, staleTestStacks, testStackConfig } from "../lib/testStacks";
 
 const usage = "usage: npm run stack:test -- up NAME [--smoke] | down NAME | sweep --older-than-days N";
 
@@ -27,52 +30,78 @@ function pulumiCommand(): Promise<PulumiCommand> {
   return command;
 }
 
-async function existingConfig(name: string): Promise<Record<string, { value: string }> | undefined> {
-  const workspace = await LocalWorkspace.create({ workDir: projectRoot, pulumiCommand: await pulumiCommand() });
-  const stacks = await workspace.listStacks();
-  return stacks.some((stack) => stack.name === name) ? workspace.getAllConfig(name) : undefined;
+async function workspace(): Promise<LocalWorkspace> {
+  return LocalWorkspace.create({ workDir: projectRoot, pulumiCommand: await pulumiCommand() });
 }
 
-async function selectChecked(name: string, create: boolean): Promise<Stack> {
-  // The name first (no CLI needed), then the stack's own config, if it exists.
-  checkTestStack(name, stackNames(projectRoot));
-  checkTestStack(name, stackNames(projectRoot), await existingConfig(name));
-  const args = { stackName: name, workDir: projectRoot };
-  const options = { secretsProvider: process.env.DEFIMON_SECRETS_PROVIDER, pulumiCommand: await pulumiCommand() };
-  return create ? LocalWorkspace.createOrSelectStack(args, options) : LocalWorkspace.selectStack(args, options);
+/**
+ * Whether the stack exists in the backend; if so, makes sure its stack file names its
+ * secrets provider (rebuilt from the state on a runner that never saw the stack).
+ */
+async function prepareExisting(name: string): Promise<boolean> {
+  const ws = await workspace();
+  if (!(await ws.listStacks()).some((stack) => stack.name === name)) return false;
+  const file = path.join(projectRoot, `Pulumi.${name}.yaml`);
+  if (!fs.existsSync(file)) {
+    const text = stackFileFromState(await ws.exportStack(name));
+    if (text) fs.writeFileSync(file, text);
+  }
+  checkTestStack(name, committedStackNames(projectRoot), await ws.getAllConfig(name));
+  return true;
 }
 
 async function up(name: string, smoke: boolean): Promise<void> {
-  const stack = await selectChecked(name, true);
-  await stack.setAllConfig(testStackConfig(projectRoot, name));
+  checkTestStack(name, committedStackNames(projectRoot));
+  const config = testStackConfig(projectRoot, name);
+  const exists = await prepareExisting(name);
+  const args = { stackName: name, workDir: projectRoot };
+  const options = { secretsProvider: process.env.DEFIMON_SECRETS_PROVIDER, pulumiCommand: await pulumiCommand() };
+  const stack = exists ? await LocalWorkspace.selectStack(args, options) : await LocalWorkspace.createStack(args, options);
+  await stack.setAllConfigJson(setAllConfigJson(config));
   const result = await stack.up({ onOutput: (line) => process.stdout.write(line) });
   console.log(`\n${name}: ${result.summary.result}`);
   if (smoke) {
-    const outputs = result.outputs;
-    const config = await stack.getAllConfig();
-    const pubsub = JSON.parse(config["defimon:pubsub"]?.value ?? "{}");
+    // The same schema as the program reads the config with: no second set of defaults.
+    const parsed = parseStackConfig(namespaceValues(config), { region: config["gcp:region"], zone: config["gcp:zone"] });
     await runSmokeTest({
-      projectId: String(config["gcp:project"]?.value),
-      topic: outputs.topicName.value,
-      subscription: outputs.subscriptionName.value,
-      deadLetterSubscription: outputs.deadLetterSubscriptionName.value,
-      maxDeliveryAttempts: Number(pubsub.maxDeliveryAttempts ?? 5),
+      projectId: String(config["gcp:project"]),
+      topic: result.outputs.topicName.value,
+      subscription: result.outputs.subscriptionName.value,
+      deadLetterSubscription: result.outputs.deadLetterSubscriptionName.value,
+      maxDeliveryAttempts: parsed.pubsub.maxDeliveryAttempts,
     });
   }
 }
 
 async function down(name: string): Promise<void> {
-  const stack = await selectChecked(name, false);
+  checkTestStack(name, committedStackNames(projectRoot));
+  if (!(await prepareExisting(name))) {
+    // A pull request closed before its stack was created: nothing to destroy.
+    console.log(`${name}: no such stack; nothing to destroy`);
+    return;
+  }
+  const stack: Stack = await LocalWorkspace.selectStack({ stackName: name, workDir: projectRoot }, { pulumiCommand: await pulumiCommand() });
   await stack.destroy({ onOutput: (line) => process.stdout.write(line) });
+  // Removes the stack and its Pulumi.<name>.yaml.
   await stack.workspace.removeStack(name);
   console.log(`${name}: destroyed and removed`);
 }
 
-async function sweep(days: number): Promise<void> {
-  const workspace = await LocalWorkspace.create({ workDir: projectRoot, pulumiCommand: await pulumiCommand() });
-  const stale = staleTestStacks(await workspace.listStacks(), days, new Date());
+/** Destroys every stale test stack it can; one that fails does not stop the others. */
+async function sweep(days: number): Promise<number> {
+  const stale = staleTestStacks(await (await workspace()).listStacks(), days, new Date());
   console.log(stale.length ? `stale test stacks: ${stale.join(", ")}` : `no test stack older than ${days} days`);
-  for (const name of stale) await down(name);
+  const failed: string[] = [];
+  for (const name of stale) {
+    try {
+      await down(name);
+    } catch (error) {
+      failed.push(name);
+      console.error(`${name}: not destroyed: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
+  if (failed.length) console.error(`sweep: ${failed.length} of ${stale.length} stale stacks not destroyed: ${failed.join(", ")}`);
+  return failed.length ? 1 : 0;
 }
 
 async function main(): Promise<number> {
@@ -84,7 +113,7 @@ async function main(): Promise<number> {
   try {
     if (command === "up" && name) await up(name, values.smoke ?? false);
     else if (command === "down" && name) await down(name);
-    else if (command === "sweep" && values["older-than-days"] && /^[0-9]+$/.test(values["older-than-days"])) await sweep(Number(values["older-than-days"]));
+    else if (command === "sweep" && values["older-than-days"] && /^[0-9]+$/.test(values["older-than-days"])) return await sweep(Number(values["older-than-days"]));
     else {
       console.error(usage);
       return 2;

@@ -76,8 +76,11 @@ export async function planCommand(argv: string[], io: CommandIO = consoleIO): Pr
   if (args.policy) {
     const config = args["policy-config"] ? JSON.parse(fs.readFileSync(args["policy-config"], "utf8")) : {};
     const violations = await evaluatePolicies(plan, config);
-    if (violations.length) {
-      console.error(`policy violations (${violations.length}):\n${formatViolations(violations)}`);
+    const mandatory = violations.filter((violation) => violation.enforcement === "mandatory");
+    const advisory = violations.filter((violation) => violation.enforcement === "advisory");
+    if (advisory.length) console.error(`policy advisories (${advisory.length}):\n${formatViolations(advisory)}`);
+    if (mandatory.length) {
+      console.error(`policy violations (${mandatory.length}):\n${formatViolations(mandatory)}`);
       return 1;
     }
     if (!args.json) console.log("\npolicy pack defimon: no violations");

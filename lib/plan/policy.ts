@@ -6,21 +6,45 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { defaultPolicyConfig, DefimonPolicyConfig, policies } from "../../policy/rules";
 import { Plan } from "./run";
-import { PlannedResource } from "./recorder";
+import { PlannedResource, unknownText } from "./recorder";
 
 export interface Violation {
   policy: string;
   urn?: string;
   message: string;
+  /** Mandatory violations fail the plan; advisory ones are reported only. */
+  enforcement: "mandatory" | "advisory";
 }
 
 class NotApplicable extends Error {}
+
+/** A policy read a value the plan does not know yet (an output of another resource during preview). */
+class UnknownValue extends Error {}
+
+/**
+ * The resource's inputs as the policy SDK hands them over: wrapped so that reading an
+ * unknown value throws (@pulumi/policy proxy.ts, unknownCheckingProxy). The SDK's server
+ * then reports "can't run policy ... during preview" as an advisory diagnostic instead of
+ * running the policy (server.ts): so a mandatory policy that meets an unknown does not
+ * block a real preview, and does not block here either.
+ */
+function unknownChecking<T>(value: T, field = ""): T {
+  if (value === null || typeof value !== "object") return value;
+  return new Proxy(value as object, {
+    get(target, key, receiver) {
+      const inner = Reflect.get(target, key, receiver);
+      const name = typeof key === "string" ? (field ? `${field}.${key}` : key) : field;
+      if (inner === unknownText) throw new UnknownValue(`${name} is unknown`);
+      return typeof key === "string" ? unknownChecking(inner, name) : inner;
+    },
+  }) as T;
+}
 
 function policyResource(resource: PlannedResource, byUrn: Map<string, PolicyResource>): PolicyResource {
   const isType = (resourceClass: { __pulumiType?: string }) => resourceClass.__pulumiType === resource.type;
   return {
     type: resource.type,
-    props: resource.inputs,
+    props: unknownChecking(resource.inputs),
     urn: resource.urn,
     name: resource.name,
     opts: {
@@ -41,7 +65,7 @@ function policyResource(resource: PlannedResource, byUrn: Map<string, PolicyReso
       return Object.fromEntries(Object.entries(resource.inputDependencies).map(([key, urns]) => [key, urns.map((urn) => byUrn.get(urn)).filter((r): r is PolicyResource => r !== undefined)]));
     },
     isType: isType as PolicyResource["isType"],
-    asType: ((resourceClass: { __pulumiType?: string }) => (isType(resourceClass) ? resource.inputs : undefined)) as PolicyResource["asType"],
+    asType: ((resourceClass: { __pulumiType?: string }) => (isType(resourceClass) ? unknownChecking(resource.inputs) : undefined)) as PolicyResource["asType"],
   } as PolicyResource;
 }
 
@@ -62,9 +86,10 @@ export async function evaluatePolicies(plan: Plan, config: Partial<DefimonPolicy
   };
   const run = async (policy: string, body: (report: (message: string, urn?: string) => void) => unknown, urn?: string) => {
     try {
-      await body((message, reportedUrn) => violations.push({ policy, urn: reportedUrn ?? urn, message }));
+      await body((message, reportedUrn) => violations.push({ policy, urn: reportedUrn ?? urn, message, enforcement: "mandatory" }));
     } catch (error) {
-      if (!(error instanceof NotApplicable)) throw error;
+      if (error instanceof UnknownValue) violations.push({ policy, urn, message: `can't run policy ${policy} during preview: ${error.message}`, enforcement: "advisory" });
+      else if (!(error instanceof NotApplicable)) throw error;
     }
   };
 
@@ -86,5 +111,5 @@ export async function evaluatePolicies(plan: Plan, config: Partial<DefimonPolicy
 }
 
 export function formatViolations(violations: Violation[]): string {
-  return violations.map((v) => `[${v.policy}] ${v.urn ? `${v.urn.split("::").pop()}: ` : ""}${v.message}`).join("\n");
+  return violations.map((v) => `[${v.policy}]${v.enforcement === "advisory" ? " (advisory)" : ""} ${v.urn ? `${v.urn.split("::").pop()}: ` : ""}${v.message}`).join("\n");
 }

@@ -58,6 +58,68 @@ function qualify(key: string, project: string): string {
   return key.includes(":") ? key : `${project}:${key}`;
 }
 
+/**
+ * What the Pulumi CLI checks before a program runs, as pkg/workspace/config.go
+ * (ValidateStackConfigAndApplyProjectConfig, validateStackConfigValue) and
+ * sdk/go/common/workspace/project.go (ValidateConfigValue) do it (pulumi/pulumi at
+ * 2026-07-20, 8584c79af1): a key declared in the project's namespace with neither `value`
+ * nor `default` must be set on the stack; a typed key's stack value must have that type.
+ * The offline plan fails exactly where `pulumi preview` would.
+ */
+export function cliConfigProblems(project: string, stack: string, declared: Record<string, unknown>, stackConfig: Record<string, unknown>): string[] {
+  const missing: string[] = [];
+  const problems: string[] = [];
+  for (const key of Object.keys(declared).sort()) {
+    const declaration = declared[key];
+    if (!isPlainObject(declaration) || !("type" in declaration || "default" in declaration || "value" in declaration || "description" in declaration)) continue;
+    const fullKey = qualify(key, project);
+    const onStack = fullKey in stackConfig;
+    const hasDefault = declaration.default !== undefined && declaration.default !== null;
+    const hasValue = declaration.value !== undefined && declaration.value !== null;
+    if (!onStack && !hasValue && !hasDefault && fullKey.startsWith(`${project}:`)) {
+      missing.push(key);
+      continue;
+    }
+    if (onStack && typeof declaration.type === "string" && !cliTypeAccepts(declaration.type, stackConfig[fullKey])) {
+      problems.push(`Stack '${stack}' with configuration key '${key}' must be of type '${declaration.type}'`);
+    }
+  }
+  if (missing.length) {
+    const names = missing.map((key) => `'${key}'`);
+    const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+    problems.unshift(`Stack '${stack}' is missing configuration ${missing.length === 1 ? "value" : "values"} ${list}`);
+  }
+  return problems;
+}
+
+/** ValidateConfigValue: strings that parse as integers or booleans pass as those; objects must be maps, not JSON text. */
+function cliTypeAccepts(type: string, value: unknown): boolean {
+  // A secure value is checked by the CLI after decryption: plaintext, of unknown content here.
+  if (isPlainObject(value) && Object.keys(value).length === 1 && typeof value.secure === "string") return type !== "object" && type !== "array";
+  switch (type) {
+    case "string":
+      return typeof value === "string";
+    case "integer":
+      return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && /^[+-]?[0-9]+$/.test(value));
+    case "boolean":
+      return typeof value === "boolean" || value === "true" || value === "false";
+    case "object":
+      return isPlainObject(value);
+    case "array":
+      return Array.isArray(value);
+    default:
+      return true;
+  }
+}
+
+/** A stack file's config rejected by the CLI's own rules; one line per problem. */
+export class StackConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+    this.name = "StackConfigError";
+  }
+}
+
 export function readStackConfigFiles(projectDir: string, stack: string): StackConfigFiles {
   const projectFile = readYaml(path.join(projectDir, "Pulumi.yaml"));
   if (!isPlainObject(projectFile) || typeof projectFile.name !== "string") {
@@ -85,7 +147,10 @@ export function readStackConfigFiles(projectDir: string, stack: string): StackCo
   }
   // Stack config replaces project defaults key by key (objects are not merged, as in the engine).
   const stackConfig = isPlainObject(stackDoc.config) ? stackDoc.config : {};
-  for (const [key, value] of Object.entries(stackConfig)) values[qualify(key, project)] = value;
+  const qualifiedStack = Object.fromEntries(Object.entries(stackConfig).map(([key, value]) => [qualify(key, project), value]));
+  const cliProblems = cliConfigProblems(project, stack, declared, qualifiedStack);
+  if (cliProblems.length) throw new StackConfigError(cliProblems);
+  Object.assign(values, qualifiedStack);
 
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];

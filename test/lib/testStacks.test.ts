@@ -1,7 +1,11 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { parseStackConfig, namespaceValues } from "../../lib/config";
-import { checkTestStack, RefusedStack, staleTestStacks, testStackConfig } from "../../lib/testStacks";
+import * as fs from "fs";
+import * as os from "os";
+import { parse } from "yaml";
+import { cliConfigProblems } from "../../lib/plan/stackFiles";
+import { checkTestStack, committedStackNames, RefusedStack, setAllConfigJson, stackFileFromState, staleTestStacks, testStackConfig } from "../../lib/testStacks";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -25,8 +29,7 @@ describe("test stack names", () => {
 });
 
 describe("test stack config", () => {
-  const config = testStackConfig(root, "pr-42");
-  const values = Object.fromEntries(Object.entries(config).map(([key, { value }]) => [key, value]));
+  const values = testStackConfig(root, "pr-42");
 
   it("is dev's, unprotected, with names of its own", () => {
     expect(values["defimon:preset"]).toBe("small");
@@ -35,14 +38,54 @@ describe("test stack config", () => {
     expect(JSON.parse(values["defimon:pubsub"])).toMatchObject({ topic: "defimon-events-pr-42", subscription: "defimon-events-sub-pr-42" });
     expect(JSON.parse(values["defimon:serviceAccount"]).accountId).toBe("dfm-pr-42");
     expect(JSON.parse(values["defimon:labels"])).toMatchObject({ environment: "test", "test-stack": "pr-42" });
-    expect(Object.values(config).every((entry) => entry.secret === false)).toBe(true);
   });
 
   it("passes the stack's own config validation, also for the longest name", () => {
     for (const name of ["pr-42", "test-" + "x".repeat(20), "pr-9999999"]) {
-      const derived = Object.fromEntries(Object.entries(testStackConfig(root, name)).map(([key, { value }]) => [key, value]));
+      const derived = testStackConfig(root, name);
       expect(() => parseStackConfig(namespaceValues(derived), { region: derived["gcp:region"] })).not.toThrow();
     }
+  });
+});
+
+describe("writing the config with the CLI", () => {
+  const project = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
+  /** What `pulumi config set-all --json` stores: objectValue as a YAML map, value as text. */
+  const storedBySetAllJson = (json: string) =>
+    Object.fromEntries(Object.entries<{ value: string; objectValue?: unknown }>(JSON.parse(json)).map(([key, entry]) => [key, entry.objectValue ?? entry.value]));
+
+  it("sets objects as objects, which pass the project's type: object declarations", () => {
+    const config = testStackConfig(root, "pr-42");
+    const json = JSON.parse(setAllConfigJson(config));
+    expect(json["defimon:pubsub"]).toEqual({ value: config["defimon:pubsub"], objectValue: JSON.parse(config["defimon:pubsub"]), secret: false });
+    expect(json["defimon:preset"]).toEqual({ value: "small", secret: false });
+    expect(cliConfigProblems("defimon", "pr-42", project.config, storedBySetAllJson(setAllConfigJson(config)))).toEqual([]);
+  });
+
+  it("shows why: objects set as text (setAllConfig's form) are refused by the CLI", () => {
+    const asText = testStackConfig(root, "pr-42");
+    expect(cliConfigProblems("defimon", "pr-42", project.config, asText)).toContain("Stack 'pr-42' with configuration key 'pubsub' must be of type 'object'");
+  });
+});
+
+describe("the secrets provider of a test stack on a fresh runner", () => {
+  it("is rebuilt from the stack's exported state, key and all", () => {
+    const exported = { version: 3, deployment: { secrets_providers: { type: "cloud", state: { url: "gcpkms://projects/p/locations/global/keyRings/pulumi/cryptoKeys/state-test", encryptedkey: "CiQAbase64==" } } } };
+    expect(parse(stackFileFromState(exported)!)).toEqual({ secretsprovider: "gcpkms://projects/p/locations/global/keyRings/pulumi/cryptoKeys/state-test", encryptedkey: "CiQAbase64==" });
+    expect(stackFileFromState({ deployment: { secrets_providers: { type: "passphrase", state: {} } } })).toBeUndefined();
+  });
+
+  it("is not a committed stack file: only files git tracks are", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "defimon-git-"));
+    const git = (...args: string[]) => spawnSync("git", args, { cwd: dir, encoding: "utf8" });
+    git("init", "-q");
+    fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config: {}\n");
+    git("add", "Pulumi.dev.yaml");
+    // What the Automation API leaves behind after `up test-alice`.
+    fs.writeFileSync(path.join(dir, "Pulumi.test-alice.yaml"), "secretsprovider: gcpkms://x\n");
+    expect(committedStackNames(dir)).toEqual(["dev"]);
+    expect(() => checkTestStack("test-alice", committedStackNames(dir))).not.toThrow();
+    expect(committedStackNames(root)).toEqual(["dev", "prod"]);
   });
 });
 

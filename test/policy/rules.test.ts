@@ -52,6 +52,9 @@ describe("policy pack", () => {
     ["RPC open to the IPv6 internet", "defimon-node-net-rpc-iap", (r) => (r.inputs.sourceRanges = ["::/0"]), "no-sensitive-port-open-to-internet"],
     ["Grafana in a port range open to all", "defimon-node-net-p2p", (r) => r.inputs.allows.push({ protocol: "tcp", ports: ["3000-3010"] }), "no-sensitive-port-open-to-internet"],
     ["every port open to all", "defimon-node-net-p2p", (r) => r.inputs.allows.push({ protocol: "all" }), "no-sensitive-port-open-to-internet"],
+    // GCP takes IP protocol numbers too: 6 is TCP, 17 UDP.
+    ["RPC open to all as protocol 6", "defimon-node-net-p2p", (r) => r.inputs.allows.push({ protocol: "6", ports: ["8545"] }), "no-sensitive-port-open-to-internet"],
+    ["every UDP port open to all as protocol 17", "defimon-node-net-p2p", (r) => r.inputs.allows.push({ protocol: "17" }), "no-sensitive-port-open-to-internet"],
     ["no secure boot", "defimon-node-vm", (r) => (r.inputs.shieldedInstanceConfig.enableSecureBoot = false), "shielded-vm"],
     ["no OS Login", "defimon-node-vm", (r) => (r.inputs.metadata["enable-oslogin"] = "FALSE"), "os-login"],
     ["project SSH keys allowed", "defimon-node-vm", (r) => delete r.inputs.metadata["block-project-ssh-keys"], "project-ssh-keys-blocked"],
@@ -81,6 +84,20 @@ describe("policy pack", () => {
       "CryptoKey defimon-kms-key is not protected on a protected stack",
       "KeyRing defimon-kms-key-ring is not protected on a protected stack",
       "VM defimon-node-vm has no deletion protection on a protected stack",
+    ]);
+  });
+});
+
+describe("policies meeting unknown values", () => {
+  it("are advisory, as in a real preview: the SDK does not run a policy that reads an unknown", async () => {
+    const plan = changed("defimon-kms-key", (r) => (r.inputs.rotationPeriod = "[unknown]"));
+    expect(await violations(plan)).toEqual([
+      {
+        policy: "kms-rotation-1-to-90-days",
+        urn: plan.resources.find((r) => r.name === "defimon-kms-key")!.urn,
+        message: "can't run policy kms-rotation-1-to-90-days during preview: rotationPeriod is unknown",
+        enforcement: "advisory",
+      },
     ]);
   });
 });

@@ -44,7 +44,7 @@ describe("readStackConfigFiles", () => {
   it("hides secure values and marks their keys secret", () => {
     const dir = project({
       "Pulumi.yaml": projectFile,
-      "Pulumi.dev.yaml": "config:\n  demo:token:\n    secure: v1:abc\n  demo:nested:\n    inner:\n      secure: v1:def\n    open: 1\n",
+      "Pulumi.dev.yaml": "config:\n  demo:preset: small\n  demo:token:\n    secure: v1:abc\n  demo:nested:\n    inner:\n      secure: v1:def\n    open: 1\n",
     });
     const files = readStackConfigFiles(dir, "dev");
     expect(files.config["demo:token"]).toBe("[secret]");
@@ -57,5 +57,21 @@ describe("readStackConfigFiles", () => {
     const dir = project({ "Pulumi.yaml": projectFile, "Pulumi.dev.yaml": "config: {}\n", "Pulumi.prod.yaml": "config: {}\n" });
     expect(stackNames(dir)).toEqual(["dev", "prod"]);
     expect(() => readStackConfigFiles(dir, "qa")).toThrow("no stack file Pulumi.qa.yaml in " + dir + "; stacks here: dev, prod");
+  });
+
+  // The CLI's own rules (pkg/workspace/config.go), with its words, so the offline plan
+  // fails where `pulumi preview` would.
+  it("requires every declared key without a default, as the CLI does", () => {
+    const missing = project({ "Pulumi.yaml": projectFile + "\n  budget: {type: object, description: optional?}", "Pulumi.dev.yaml": "config: {}\n" });
+    expect(() => readStackConfigFiles(missing, "dev")).toThrow("Stack 'dev' is missing configuration values 'budget' and 'preset'");
+    const one = project({ "Pulumi.yaml": projectFile, "Pulumi.dev.yaml": "config: {}\n" });
+    expect(() => readStackConfigFiles(one, "dev")).toThrow("Stack 'dev' is missing configuration value 'preset'");
+  });
+
+  it("refuses an object stored as JSON text where the project declares type: object", () => {
+    const dir = project({ "Pulumi.yaml": projectFile, "Pulumi.dev.yaml": 'config:\n  demo:preset: small\n  demo:pubsub: \'{"topic":"t"}\'\n' });
+    expect(() => readStackConfigFiles(dir, "dev")).toThrow("Stack 'dev' with configuration key 'pubsub' must be of type 'object'");
+    const ok = project({ "Pulumi.yaml": projectFile, "Pulumi.dev.yaml": 'config:\n  demo:preset: small\n  demo:protect: "true"\n' });
+    expect(readStackConfigFiles(ok, "dev").config["demo:protect"]).toBe("true");
   });
 });
