@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
-# A team's Pulumi state backend on Google Cloud, created once per project with gcloud
-# (the state cannot live in the stack it describes). Idempotent: re-running changes nothing.
+# A Pulumi state backend on Google Cloud, created once per project with gcloud (the state
+# cannot live in the stack it describes). Idempotent: re-running changes nothing, except
+# that it enforces the bucket's settings again on a bucket that already exists.
 #
-#   scripts/bootstrap-state.sh PROJECT_ID [LOCATION]
+#   scripts/bootstrap-state.sh PROJECT_ID [LOCATION [KEY ...]]
 #
-# Creates a versioned, uniform-access, never-public GCS bucket for the state and a Cloud
-# KMS key (rotating every 90 days) for the stacks' secrets provider, then prints the
-# `pulumi login` and `pulumi stack init` commands that use them.
+# The bucket gs://PROJECT_ID-pulumi-state: uniform bucket-level access, public access
+# prevention, object versioning (every state write is a new version, so a bad update can be
+# rolled back). One Cloud KMS key per KEY (default: state-secrets) in key ring "pulumi",
+# rotating every 90 days, for stacks' secrets providers. Prints the commands that use them.
 set -euo pipefail
 
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-  echo "usage: $0 PROJECT_ID [LOCATION]" >&2
+if [ $# -lt 1 ]; then
+  echo "usage: $0 PROJECT_ID [LOCATION [KEY ...]]" >&2
   exit 2
 fi
 project=$1
 location=${2:-europe-west1}
+shift $(($# >= 2 ? 2 : 1))
+keys=("$@")
+[ "${#keys[@]}" -gt 0 ] || keys=(state-secrets)
 bucket="${project}-pulumi-state"
 keyring=pulumi
-key=state-secrets
 
 gcloud services enable storage.googleapis.com cloudkms.googleapis.com --project "$project"
 
@@ -25,27 +29,25 @@ if ! gcloud storage buckets describe "gs://$bucket" --project "$project" >/dev/n
   gcloud storage buckets create "gs://$bucket" --project "$project" --location "$location" \
     --uniform-bucket-level-access --public-access-prevention
 fi
-# Every state write is a new object version: a bad update can be rolled back.
-gcloud storage buckets update "gs://$bucket" --versioning
+# Also on a bucket that existed before: uniform access, never public, versioned.
+gcloud storage buckets update "gs://$bucket" --project "$project" \
+  --uniform-bucket-level-access --public-access-prevention --versioning
 
 if ! gcloud kms keyrings describe "$keyring" --location "$location" --project "$project" >/dev/null 2>&1; then
   gcloud kms keyrings create "$keyring" --location "$location" --project "$project"
 fi
-if ! gcloud kms keys describe "$key" --keyring "$keyring" --location "$location" --project "$project" >/dev/null 2>&1; then
-  gcloud kms keys create "$key" --keyring "$keyring" --location "$location" --project "$project" \
-    --purpose encryption --rotation-period 90d \
-    --next-rotation-time "$(date -u -d '+90 days' +%Y-%m-%dT%H:%M:%SZ)"
-fi
+# Portable (GNU and BSD alike): the repository needs Node anyway.
+next_rotation=$(node -e 'console.log(new Date(Date.now() + 90 * 86400e3).toISOString().replace(/\.\d+Z$/, "Z"))')
+for key in "${keys[@]}"; do
+  if ! gcloud kms keys describe "$key" --keyring "$keyring" --location "$location" --project "$project" >/dev/null 2>&1; then
+    gcloud kms keys create "$key" --keyring "$keyring" --location "$location" --project "$project" \
+      --purpose encryption --rotation-period 90d --next-rotation-time "$next_rotation"
+  fi
+done
 
-secrets_provider="gcpkms://projects/$project/locations/$location/keyRings/$keyring/cryptoKeys/$key"
-cat <<TXT
-
-State backend ready. Next:
-  pulumi login gs://$bucket
-  pulumi stack init dev --secrets-provider "$secrets_provider"    # once per stack: dev, prod
-  pulumi stack select dev && pulumi config set gcp:project <project-id>
-
-For CI, set the repository variables:
-  PULUMI_BACKEND_URL=gs://$bucket
-  PULUMI_SECRETS_PROVIDER=$secrets_provider
-TXT
+echo
+echo "State backend ready: gs://$bucket. With it:"
+echo "  pulumi login gs://$bucket"
+for key in "${keys[@]}"; do
+  echo "  secrets provider $key: gcpkms://projects/$project/locations/$location/keyRings/$keyring/cryptoKeys/$key"
+done

@@ -75,8 +75,8 @@ describe.each(["dev", "prod"])("boot files of stack %s", (stack) => {
 });
 
 describe("the repository's own scripts", () => {
-  it("pass shellcheck (CI, Node bootstrap, state bootstrap, boot scripts)", () => {
-    const scripts = [".ci/run", ".ci/node22", "scripts/bootstrap-state.sh", "boot/startup.sh", "boot/shutdown.sh"];
+  it("pass shellcheck (CI, Node bootstrap, state and CI bootstrap, boot scripts)", () => {
+    const scripts = [".ci/run", ".ci/node22", "scripts/bootstrap-state.sh", "scripts/bootstrap-ci.sh", "boot/startup.sh", "boot/shutdown.sh"];
     const result = tool("shellcheck", ["--shell=bash", ...scripts], root);
     expect(result.output).toBe("");
     expect(result.code).toBe(0);
