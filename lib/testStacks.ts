@@ -120,3 +120,21 @@ export function staleTestStacks(stacks: { name: string; lastUpdate?: string }[],
     .filter((stack) => stack.lastUpdate !== undefined && Date.parse(stack.lastUpdate) < cutoff)
     .map((stack) => stack.name);
 }
+
+/**
+ * Destroys each stack in turn; one that fails does not stop the others. Returns the names
+ * that failed, after reporting each (the sweep then exits non-zero).
+ */
+export async function destroyEach(names: string[], destroy: (name: string) => Promise<void>, report: (line: string) => void): Promise<string[]> {
+  const failed: string[] = [];
+  for (const name of names) {
+    try {
+      await destroy(name);
+    } catch (error) {
+      failed.push(name);
+      report(`${name}: not destroyed: ${String((error as Error)?.message ?? error).split("\n")[0]}`);
+    }
+  }
+  if (failed.length) report(`sweep: ${failed.length} of ${names.length} stale stacks not destroyed: ${failed.join(", ")}`);
+  return failed;
+}

@@ -19,7 +19,7 @@ import { namespaceValues, parseStackConfig } from "../lib/config";
 import { projectRoot } from "../lib/plan/run";
 import { minimumPulumiCli } from "../lib/pulumiCli";
 import { runSmokeTest } from "../lib/smokeTest";
-import { checkTestStack, committedStackNames, RefusedStack, setAllConfigJson, stackFileFromState, staleTestStacks, testStackConfig } from "../lib/testStacks";
+import { checkTestStack, committedStackNames, destroyEach, RefusedStack, setAllConfigJson, stackFileFromState, staleTestStacks, testStackConfig } from "../lib/testStacks";
 
 const usage = "usage: npm run stack:test -- up NAME [--smoke] | down NAME | sweep --older-than-days N";
 
@@ -91,16 +91,7 @@ async function down(name: string): Promise<void> {
 async function sweep(days: number): Promise<number> {
   const stale = staleTestStacks(await (await workspace()).listStacks(), days, new Date());
   console.log(stale.length ? `stale test stacks: ${stale.join(", ")}` : `no test stack older than ${days} days`);
-  const failed: string[] = [];
-  for (const name of stale) {
-    try {
-      await down(name);
-    } catch (error) {
-      failed.push(name);
-      console.error(`${name}: not destroyed: ${(error as Error).message.split("\n")[0]}`);
-    }
-  }
-  if (failed.length) console.error(`sweep: ${failed.length} of ${stale.length} stale stacks not destroyed: ${failed.join(", ")}`);
+  const failed = await destroyEach(stale, down, (line) => console.error(line));
   return failed.length ? 1 : 0;
 }
 

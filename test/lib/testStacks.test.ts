@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import { parse } from "yaml";
 import { cliConfigProblems } from "../../lib/plan/stackFiles";
-import { checkTestStack, committedStackNames, RefusedStack, setAllConfigJson, stackFileFromState, staleTestStacks, testStackConfig } from "../../lib/testStacks";
+import { checkTestStack, committedStackNames, destroyEach, RefusedStack, setAllConfigJson, stackFileFromState, staleTestStacks, testStackConfig } from "../../lib/testStacks";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -86,6 +86,24 @@ describe("the secrets provider of a test stack on a fresh runner", () => {
     expect(committedStackNames(dir)).toEqual(["dev"]);
     expect(() => checkTestStack("test-alice", committedStackNames(dir))).not.toThrow();
     expect(committedStackNames(root)).toEqual(["dev", "prod"]);
+  });
+});
+
+describe("the sweep", () => {
+  it("goes on past a stack it cannot destroy, and reports every failure", async () => {
+    const destroyed: string[] = [];
+    const lines: string[] = [];
+    const failed = await destroyEach(
+      ["pr-1", "pr-2", "pr-3"],
+      async (name) => {
+        if (name === "pr-2") throw new Error("the stack is locked\nmore detail");
+        destroyed.push(name);
+      },
+      (line) => lines.push(line),
+    );
+    expect(destroyed).toEqual(["pr-1", "pr-3"]);
+    expect(failed).toEqual(["pr-2"]);
+    expect(lines).toEqual(["pr-2: not destroyed: the stack is locked", "sweep: 1 of 3 stale stacks not destroyed: pr-2"]);
   });
 });
 
