@@ -176,6 +176,7 @@ async function defimonStack() {
       projectId,
       secretFiles: nodeSecrets.secretFiles,
       secrets: nodeSecrets.secrets,
+      secretVersions: nodeSecrets.versions,
       snapshotRetentionDays: config.snapshots.retentionDays,
       snapshotStartTime: config.snapshots.startTime,
       protect: config.protect,

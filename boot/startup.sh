@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # DEFIMON Geth host: runs as the instance's startup-script on every boot (the guest
-# agent runs it as root). Idempotent: installs Docker once, mounts the chain data disk
-# (formatting it only when it is blank), writes the compose project from instance
-# metadata, fetches the secrets from Secret Manager onto tmpfs, starts the stack, and
-# installs and configures the Ops Agent.
+# agent runs it as root). Idempotent: mounts the chain data disk (formatting it only when
+# it reads cleanly and is blank), installs Docker once, writes the compose project from
+# instance metadata, fetches the secrets from Secret Manager onto tmpfs, starts the stack,
+# and installs and configures the Ops Agent. Any required input that cannot be had stops
+# the script with a line naming it; "done" is printed only when everything is up.
 #
 # Apply a metadata change without a reboot:
 #   gcloud compute ssh VM --zone ZONE --tunnel-through-iap -- sudo google_metadata_script_runner startup
@@ -19,23 +20,122 @@ METADATA=http://metadata.google.internal/computeMetadata/v1
 
 log() { echo "defimon-startup: $*"; }
 
+# GET a metadata path into stdout, byte for byte. Connection errors and 5xx are retried
+# for up to 2 minutes; a 404 for up to 30 s (then the key is missing for good). On failure
+# it names the path and returns 1, which stops the script.
 metadata() {
-  curl --silent --show-error --fail --retry 5 --retry-connrefused -H "Metadata-Flavor: Google" "$METADATA/$1"
+  local path=$1 body code delay=1 started=$SECONDS
+  body=$(mktemp)
+  while :; do
+    code=$(curl --silent --output "$body" --write-out '%{http_code}' -H "Metadata-Flavor: Google" "$METADATA/$path") || code=000
+    if [ "$code" = 200 ]; then
+      cat "$body"
+      rm -f "$body"
+      return 0
+    fi
+    if { [ "$code" = 404 ] && [ $((SECONDS - started)) -ge 30 ]; } || [ $((SECONDS - started)) -ge 120 ]; then
+      rm -f "$body"
+      log "required metadata $path is not available (HTTP $code); stopping"
+      return 1
+    fi
+    sleep "$delay"
+    delay=$((delay < 8 ? delay * 2 : 8))
+  done
 }
 
 attribute() {
   metadata "instance/attributes/$1"
 }
 
+access_token() {
+  local json
+  json=$(metadata "instance/service-accounts/default/token")
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])' <<<"$json"
+}
+
+# True while another process holds one of the package manager's locks (dpkg and apt
+# take POSIX record locks on them; unattended-upgrades holds them for minutes on a new VM).
+package_manager_busy() {
+  python3 - <<'PY'
+import fcntl, sys
+for path in ("/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock", "/var/lib/apt/lists/lock", "/var/cache/apt/archives/lock"):
+    try:
+        with open(path, "a") as lock:
+            fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except FileNotFoundError:
+        continue
+    except OSError:
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+
+# apt-get that waits (up to 15 minutes) while the package manager is busy, instead of
+# failing on its lock.
+apt_get() {
+  local status started=$SECONDS
+  while :; do
+    status=0
+    apt-get -o DPkg::Lock::Timeout=60 "$@" || status=$?
+    [ "$status" -eq 0 ] && return 0
+    if [ $((SECONDS - started)) -ge 900 ] || ! package_manager_busy; then
+      log "apt-get $* failed (exit $status)"
+      return "$status"
+    fi
+    log "the package manager is busy (another apt or dpkg holds its lock); waiting"
+    sleep 5
+  done
+}
+
 install_docker() {
-  if command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then
+  if dpkg -s docker.io docker-compose-v2 >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then
     return
   fi
-  log "installing Docker Engine and the Compose plugin from the Ubuntu archive"
+  log "installing Docker Engine and the Compose plugin from the distribution's archive"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q docker.io docker-compose-v2 python3
-  systemctl enable --now docker
+  apt_get update -q
+  apt_get install -y -q docker.io docker-compose-v2
+}
+
+# Docker only with the chain data disk mounted: at boot it restarts the containers on its
+# own, and a missing mount would have them write the chain into the boot disk. The
+# shutdown script runs before Docker stops (units stop in reverse order of After=).
+configure_units() {
+  local changed=0
+  write_if_changed /etc/systemd/system/docker.service.d/defimon-chaindata.conf \
+    "[Unit]
+RequiresMountsFor=$DATA_MOUNT" && changed=1
+  write_if_changed /etc/systemd/system/google-shutdown-scripts.service.d/defimon-before-docker.conf \
+    "[Unit]
+After=docker.service" && changed=1
+  if [ "$changed" -eq 1 ]; then
+    systemctl daemon-reload
+  fi
+}
+
+# write_if_changed FILE TEXT: true when it wrote.
+write_if_changed() {
+  mkdir -p "$(dirname "$1")"
+  if [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; then
+    return 1
+  fi
+  printf '%s\n' "$2" >"$1"
+}
+
+# The device reads cleanly at its start and its end (a disk that errors is never touched).
+readable() {
+  local device=$1 size_mb
+  size_mb=$(($(blockdev --getsize64 "$device") / 1048576))
+  dd if="$device" of=/dev/null bs=1M count=16 iflag=direct status=none &&
+    dd if="$device" of=/dev/null bs=1M skip=$((size_mb - 1)) count=1 iflag=direct status=none
+}
+
+# Zeros at its start and its end, where partition tables and file-system signatures live.
+blank() {
+  local device=$1 size_mb
+  size_mb=$(($(blockdev --getsize64 "$device") / 1048576))
+  cmp -s -n 16777216 "$device" /dev/zero &&
+    dd if="$device" bs=1M skip=$((size_mb - 1)) count=1 iflag=direct status=none | cmp -s -n 1048576 - /dev/zero
 }
 
 mount_data_disk() {
@@ -43,32 +143,60 @@ mount_data_disk() {
   local waited=0
   until [ -b "$device" ]; do
     if [ "$waited" -ge 60 ]; then
-      log "data disk $device did not appear"
+      log "data disk $device did not appear; stopping"
       exit 1
     fi
     sleep 1
     waited=$((waited + 1))
   done
 
-  # Format only a blank disk. blkid -p exits 2 when it finds no signature at all; any
-  # other failure stops the boot rather than risk formatting chain data.
-  local probe=0
+  # Chain data is formatted only when the disk provably holds nothing: it reads cleanly,
+  # blkid finds no signature (exit 2, which it also gives when it cannot read, hence
+  # the read check first), and its start and end are zeros.
+  if ! readable "$device"; then
+    log "data disk $device: read errors while probing it; not touching it (check the disk, then reboot)"
+    exit 1
+  fi
+  local probe=0 type
   blkid -p "$device" >/dev/null 2>&1 || probe=$?
   if [ "$probe" -eq 2 ]; then
+    if ! blank "$device"; then
+      log "data disk $device: no file-system signature, but not blank either; not formatting it"
+      exit 1
+    fi
     log "data disk is blank: formatting ext4"
-    mkfs.ext4 -m 0 -E lazy_itable_init=0,lazy_journal_init=0,discard -L chaindata "$device"
+    mkfs.ext4 -q -m 0 -E lazy_itable_init=0,lazy_journal_init=0,discard -L chaindata "$device"
   elif [ "$probe" -ne 0 ]; then
-    log "blkid could not probe $device (exit $probe); not touching it"
+    log "data disk $device: blkid could not probe it (exit $probe); not touching it"
+    exit 1
+  fi
+  type=$(blkid -p -s TYPE -o value "$device")
+  if [ "$type" != ext4 ]; then
+    log "data disk $device holds $type, not ext4; not touching it"
     exit 1
   fi
 
+  # One fstab line for the mount point, naming this disk: after a disk swap the old line
+  # would win (and nofail hide that it failed).
+  local uuid line current
+  uuid=$(blkid -p -s UUID -o value "$device")
+  line="UUID=$uuid $DATA_MOUNT ext4 discard,defaults,nofail,x-systemd.device-timeout=30s 0 2"
+  current=$(awk -v mount="$DATA_MOUNT" '$2 == mount' /etc/fstab)
+  if [ "$current" != "$line" ]; then
+    awk -v mount="$DATA_MOUNT" '$2 != mount' /etc/fstab >/etc/fstab.defimon
+    echo "$line" >>/etc/fstab.defimon
+    mv /etc/fstab.defimon /etc/fstab
+    systemctl daemon-reload
+  fi
+
   mkdir -p "$DATA_MOUNT"
-  local uuid
-  uuid=$(blkid -s UUID -o value "$device")
-  if ! grep -q "UUID=$uuid" /etc/fstab; then
-    echo "UUID=$uuid $DATA_MOUNT ext4 discard,defaults,nofail 0 2" >>/etc/fstab
+  if mountpoint -q "$DATA_MOUNT" && [ "$(findmnt -n -o UUID --target "$DATA_MOUNT")" != "$uuid" ]; then
+    log "$DATA_MOUNT holds another disk; unmounting it"
+    umount "$DATA_MOUNT"
   fi
   if ! mountpoint -q "$DATA_MOUNT"; then
+    # Nothing can be written into the empty mount point on the boot disk.
+    chattr +i "$DATA_MOUNT"
     mount "$DATA_MOUNT"
   fi
   # The disk may have been resized in place: grow the file system to match (online).
@@ -76,65 +204,73 @@ mount_data_disk() {
 }
 
 make_data_directories() {
-  local dir owner
+  local dirs dir owner
+  dirs=$(attribute defimon-data-dirs)
   while read -r dir owner; do
     [ -n "$dir" ] || continue
     case "$dir" in *[!a-z0-9-]*) log "bad data directory name: $dir"; exit 1 ;; esac
     mkdir -p "$DATA_MOUNT/$dir"
     chown "$owner" "$DATA_MOUNT/$dir"
-  done < <(attribute defimon-data-dirs)
+  done <<<"$dirs"
 }
 
 write_stack_files() {
-  local key path staged
+  local manifest key path staged
+  manifest=$(attribute defimon-files)
   mkdir -p "$STACK_DIR"
   staged=$(mktemp -d)
   while read -r key path; do
     [ -n "$key" ] || continue
     case "$path" in */* | .. | "") log "bad file path in manifest: $path"; exit 1 ;; esac
     attribute "$key" >"$staged/$path"
-  done < <(attribute defimon-files)
+  done <<<"$manifest"
   # Replace the files only once all of them arrived.
   cp -a "$staged"/. "$STACK_DIR"/
   rm -rf "$staged"
 }
 
-fetch_secrets() {
-  local token project name file mode owner
-  mkdir -p "$SECRETS_DIR"
-  chmod 0711 "$SECRETS_DIR"
-  token=$(metadata "instance/service-accounts/default/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-  project=$(metadata "project/project-id")
-  while read -r name file mode owner; do
-    [ -n "$name" ] || continue
-    case "$file" in */* | .. | "") log "bad secret file name: $file"; exit 1 ;; esac
-    curl --silent --show-error --fail --retry 5 \
-      -H "Authorization: Bearer $token" \
-      "https://secretmanager.googleapis.com/v1/projects/$project/secrets/$name/versions/latest:access" |
-      python3 -c 'import base64,json,sys; sys.stdout.buffer.write(base64.b64decode(json.load(sys.stdin)["payload"]["data"]))' \
-        >"$SECRETS_DIR/$file.new"
-    chown "$owner" "$SECRETS_DIR/$file.new"
-    chmod "$mode" "$SECRETS_DIR/$file.new"
-    mv "$SECRETS_DIR/$file.new" "$SECRETS_DIR/$file"
-  done < <(attribute defimon-secrets)
+# Writes one secret's latest version to FILE. 403 and 404 (IAM grants and new versions
+# take minutes to apply), 429 and 5xx are retried for up to 10 minutes.
+fetch_secret() {
+  local name=$1 file=$2 project=$3 token code started=$SECONDS delay=2
+  while :; do
+    token=$(access_token)
+    code=$(curl --silent --output "$file.json" --write-out '%{http_code}' -H "Authorization: Bearer $token" \
+      "https://secretmanager.googleapis.com/v1/projects/$project/secrets/$name/versions/latest:access") || code=000
+    if [ "$code" = 200 ]; then
+      python3 -c 'import base64,json,sys; sys.stdout.buffer.write(base64.b64decode(json.load(sys.stdin)["payload"]["data"]))' <"$file.json" >"$file"
+      rm -f "$file.json"
+      return 0
+    fi
+    rm -f "$file.json"
+    if [ $((SECONDS - started)) -ge 600 ]; then
+      log "secret $name: not readable (HTTP $code) after 10 minutes; stopping"
+      return 1
+    fi
+    log "secret $name: HTTP $code; retrying (new IAM grants take minutes to apply)"
+    sleep "$delay"
+    delay=$((delay < 16 ? delay * 2 : 16))
+  done
 }
 
-configure_ops_agent() {
-  # Host metrics (disk, memory) and geth's head block for Cloud Monitoring's alerts.
-  if ! dpkg -s google-cloud-ops-agent >/dev/null 2>&1; then
-    log "installing the Ops Agent (Google's documented repository script)"
-    curl --silent --show-error --fail --retry 5 -o /tmp/add-google-cloud-ops-agent-repo.sh \
-      https://dl.google.com/cloudagents/add-google-cloud-ops-agent-repo.sh
-    bash /tmp/add-google-cloud-ops-agent-repo.sh --also-install
-  fi
-  local config=/etc/google-cloud-ops-agent/config.yaml staged
-  staged=$(mktemp)
-  attribute defimon-ops-agent-config >"$staged"
-  if ! cmp -s "$staged" "$config"; then
-    install -m 0644 "$staged" "$config"
-    systemctl restart google-cloud-ops-agent
-  fi
-  rm -f "$staged"
+fetch_secrets() {
+  local manifest project name dir file mode owner
+  manifest=$(attribute defimon-secrets)
+  project=$(metadata "project/project-id")
+  mkdir -p "$SECRETS_DIR"
+  chmod 0711 "$SECRETS_DIR"
+  while read -r name dir file mode owner; do
+    [ -n "$name" ] || continue
+    case "$dir/$file" in */*/* | *..* | /* | */) log "bad secret path: $dir/$file"; exit 1 ;; esac
+    mkdir -p "$SECRETS_DIR/$dir"
+    chmod 0711 "$SECRETS_DIR/$dir"
+    # Docker creates a missing bind-mount source as a directory: never leave one in a file's place.
+    [ -d "$SECRETS_DIR/$dir/$file" ] && rm -rf "${SECRETS_DIR:?}/$dir/$file"
+    fetch_secret "$name" "$SECRETS_DIR/$dir/$file.new" "$project"
+    chown "$owner" "$SECRETS_DIR/$dir/$file.new"
+    chmod "$mode" "$SECRETS_DIR/$dir/$file.new"
+    mv -T "$SECRETS_DIR/$dir/$file.new" "$SECRETS_DIR/$dir/$file"
+  done <<<"$manifest"
 }
 
 configure_registries() {
@@ -170,14 +306,47 @@ HELPER
   chmod 0600 /root/.docker/config.json
 }
 
+compose() {
+  docker compose --project-name defimon --project-directory "$STACK_DIR" -f "$STACK_DIR/docker-compose.yml" "$@"
+}
+
 start_stack() {
   log "starting the compose project"
-  docker compose --project-name defimon --project-directory "$STACK_DIR" -f "$STACK_DIR/docker-compose.yml" up -d --remove-orphans
+  systemctl start docker
+  compose up -d --remove-orphans
+  # Containers Docker restarted at boot before their secrets existed wait in a restart
+  # back-off (up to a minute); start them now that the secrets are there.
+  local waiting
+  waiting=$(compose ps -a -q --status restarting --status exited)
+  if [ -n "$waiting" ]; then
+    # shellcheck disable=SC2086 # one container id per word
+    docker restart $waiting >/dev/null
+  fi
+}
+
+configure_ops_agent() {
+  # Host metrics (disk, memory) and geth's head block for Cloud Monitoring's alerts.
+  # Each step is checked: this runs in a `||` list, where set -e does not apply.
+  if ! dpkg -s google-cloud-ops-agent >/dev/null 2>&1; then
+    log "installing the Ops Agent (Google's documented repository script)"
+    curl --silent --show-error --fail --retry 5 -o /tmp/add-google-cloud-ops-agent-repo.sh \
+      https://dl.google.com/cloudagents/add-google-cloud-ops-agent-repo.sh || return 1
+    bash /tmp/add-google-cloud-ops-agent-repo.sh --also-install || return 1
+  fi
+  local config=/etc/google-cloud-ops-agent/config.yaml staged
+  staged=$(mktemp) || return 1
+  attribute defimon-ops-agent-config >"$staged" || return 1
+  if ! cmp -s "$staged" "$config"; then
+    install -m 0644 "$staged" "$config" || return 1
+    systemctl restart google-cloud-ops-agent || return 1
+  fi
+  rm -f "$staged"
 }
 
 main() {
-  install_docker
   mount_data_disk
+  configure_units
+  install_docker
   make_data_directories
   write_stack_files
   fetch_secrets

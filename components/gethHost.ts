@@ -53,6 +53,8 @@ export interface GethHostArgs {
   /** Secrets the host reads at boot: their IDs, and the Secret Manager secrets to grant access to. */
   secretFiles: SecretFile[];
   secrets: Record<string, gcp.secretmanager.Secret>;
+  /** Their versions: the VM boots only once each secret has a value to read. */
+  secretVersions?: pulumi.Resource[];
   /** Daily snapshots of the data disk: days kept, and the daily start time (UTC, "HH:00"). */
   snapshotRetentionDays: number;
   snapshotStartTime: string;
@@ -191,8 +193,8 @@ export class GethHost extends pulumi.ComponentResource {
         // A machine-type change stops and starts the VM instead of replacing it.
         allowStoppingForUpdate: true,
       },
-      // The host must be able to read its secrets when it first boots.
-      { parent: this, protect: args.protect, dependsOn: this.grants },
+      // The host must be able to read its secrets, and they must exist, when it first boots.
+      { parent: this, protect: args.protect, dependsOn: [...this.grants, ...(args.secretVersions ?? [])] },
     );
 
     this.registerOutputs({ instanceName: this.instance.name, dataDiskId: this.dataDisk.id });

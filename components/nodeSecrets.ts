@@ -2,8 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { SecretFile } from "../lib/render/bootMetadata";
-import { secretFiles } from "../lib/render/compose";
-import { dataDirectories } from "../lib/hostLayout";
+import { containerSecrets } from "../lib/render/compose";
 
 export interface NodeSecretsArgs {
   /** Prefix of the Secret Manager secret IDs, unique per stack in the project: `defimon-<stack>`. */
@@ -15,9 +14,6 @@ interface SecretSpec {
   /** Suffix of the secret ID. */
   id: string;
   value: pulumi.Output<string>;
-  file: string;
-  mode: string;
-  owner: string;
 }
 
 /**
@@ -32,6 +28,8 @@ export class NodeSecrets extends pulumi.ComponentResource {
   readonly secrets: Record<string, gcp.secretmanager.Secret>;
   /** What the host fetches at boot, for its metadata (IDs only). */
   readonly secretFiles: SecretFile[];
+  /** The secrets' versions: the host must not boot before they exist. */
+  readonly versions: gcp.secretmanager.SecretVersion[];
 
   constructor(name: string, args: NodeSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("defimon:secrets:NodeSecrets", name, {}, opts);
@@ -41,27 +39,31 @@ export class NodeSecrets extends pulumi.ComponentResource {
     this.grafanaPassword = new random.RandomPassword(`${name}-grafana-password`, { length: 32, special: false }, { parent: this });
 
     const specs: SecretSpec[] = [
-      { id: "geth-jwt", value: this.jwt.hex, file: secretFiles.jwt, mode: "0400", owner: "0:0" },
-      // Readable by the Grafana container's user, nobody else.
-      { id: "grafana-admin-password", value: this.grafanaPassword.result, file: secretFiles.grafanaPassword, mode: "0440", owner: `0:${dataDirectories.grafana.split(":")[0]}` },
+      { id: "geth-jwt", value: this.jwt.hex },
+      { id: "grafana-admin-password", value: this.grafanaPassword.result },
     ];
 
     this.secrets = {};
+    this.versions = [];
     for (const spec of specs) {
       const secret = new gcp.secretmanager.Secret(
         `${name}-${spec.id}`,
         { secretId: `${args.secretIdPrefix}-${spec.id}`, replication: { auto: {} }, labels: args.labels },
         { parent: this },
       );
-      new gcp.secretmanager.SecretVersion(
+      const version = new gcp.secretmanager.SecretVersion(
         `${name}-${spec.id}-version`,
         // Marked secret here as well as by the provider, so no code path holds it in clear.
         { secret: secret.id, secretData: pulumi.secret(spec.value) },
         { parent: this },
       );
       this.secrets[spec.id] = secret;
+      this.versions.push(version);
     }
-    this.secretFiles = specs.map((spec) => ({ secretId: `${args.secretIdPrefix}-${spec.id}`, file: spec.file, mode: spec.mode, owner: spec.owner }));
+    // Each container's copy, owned by the user it runs as, readable by that user alone.
+    this.secretFiles = Object.entries(containerSecrets).flatMap(([container, { owner, files }]) =>
+      Object.entries(files).map(([file, id]) => ({ secretId: `${args.secretIdPrefix}-${id}`, dir: container, file, mode: "0400", owner })),
+    );
 
     this.registerOutputs({});
   }

@@ -126,22 +126,4 @@ describe("boot scripts", () => {
     expect(constant(shutdown, "STACK_DIR")).toBe(hostLayout.stackDir);
     for (const script of [startup, shutdown]) expect(script).toContain(`--project-name ${composeProjectName} `);
   });
-
-  it("format the data disk only when blkid finds no signature at all", () => {
-    expect(startup).toMatch(/blkid -p "\$device"[^\n]*\|\| probe=\$\?/);
-    expect(startup).toMatch(/if \[ "\$probe" -eq 2 \]; then\n[^\n]*\n\s*mkfs\.ext4/);
-    expect(startup.match(/mkfs/g)).toHaveLength(1);
-  });
-
-  it("start the stack on every boot, idempotently", () => {
-    expect(startup).toContain("up -d --remove-orphans");
-    expect(startup).toMatch(/if ! grep -q "UUID=\$uuid" \/etc\/fstab/);
-    expect(startup).toMatch(/if ! mountpoint -q/);
-  });
-
-  it("stop geth last, with time to flush", () => {
-    const order = ["stop -t 20", "stop -t 30 lighthouse", "stop -t 90 geth"].map((step) => shutdown.indexOf(step));
-    expect(order.every((index) => index > 0)).toBe(true);
-    expect(order).toEqual([...order].sort((a, b) => a - b));
-  });
 });

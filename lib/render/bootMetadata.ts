@@ -10,7 +10,9 @@ export const bootScripts = {
 export interface SecretFile {
   /** Secret Manager secret ID (not its value). */
   secretId: string;
-  /** File name in the host's secrets folder. */
+  /** The container's folder in the host's secrets folder (one per container). */
+  dir: string;
+  /** File name in that folder. */
   file: string;
   /** Octal mode, e.g. "0400". */
   mode: string;
@@ -55,7 +57,7 @@ export function bootMetadata(input: BootMetadataInput): Record<string, string> {
     "serial-port-enable": "FALSE",
     "defimon-files": lines(Object.keys(input.files).map((file) => [fileMetadataKey(file), file])),
     ...Object.fromEntries(Object.entries(input.files).map(([file, text]) => [fileMetadataKey(file), text])),
-    "defimon-secrets": lines(input.secrets.map((s) => [s.secretId, s.file, s.mode, s.owner])),
+    "defimon-secrets": lines(input.secrets.map((s) => [s.secretId, s.dir, s.file, s.mode, s.owner])),
     "defimon-data-dirs": lines(Object.entries(input.dataDirectories)),
     "defimon-ops-agent-config": input.opsAgentConfig,
     // Always present (the script reads it under set -e), empty when every image is public.

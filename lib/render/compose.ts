@@ -23,10 +23,34 @@ export const composeFiles = {
   env: ".env",
 };
 
-/** Secret files the host fetches from Secret Manager into hostLayout.secretsDir. */
-export const secretFiles = { jwt: "jwt.hex", grafanaPassword: "grafana_admin_password" };
+/**
+ * The secrets each container reads, by container: the host writes them from Secret
+ * Manager into its own folder `hostLayout.secretsDir/<container>/`, owned by the user
+ * the container runs as (mode 0400: readable by exactly that user), and the container
+ * mounts the folder, not the files. A file bind mount is the wrong tool twice over: when
+ * its source is missing (tmpfs after a reboot, before the startup script ran) Docker
+ * creates it as a directory, and replacing the file later does not reach the container.
+ * `secret` is the Secret Manager secret's suffix (components/nodeSecrets.ts).
+ */
+export const containerSecrets = {
+  geth: { mountAt: "/secrets", owner: dataDirectories.geth, files: { "jwt.hex": "geth-jwt" } },
+  lighthouse: { mountAt: "/secrets", owner: dataDirectories.lighthouse, files: { "jwt.hex": "geth-jwt" } },
+  grafana: { mountAt: "/run/secrets", owner: dataDirectories.grafana, files: { admin_password: "grafana-admin-password" } },
+} as const;
 
-const secretPath = (file: string) => `${hostLayout.secretsDir}/${file}`;
+const secretsMount = (container: keyof typeof containerSecrets) => `${hostLayout.secretsDir}/${container}:${containerSecrets[container].mountAt}:ro`;
+
+/**
+ * An entrypoint that exits (78, EX_CONFIG) until `file` is a readable file, then runs
+ * `command` with the container's arguments. After an unclean reset Docker restarts the
+ * containers before the startup script has fetched their secrets: they must not start
+ * without them (Grafana would fall back to its default password), and Docker's restart
+ * policy retries them until the secrets are there.
+ */
+function secretGuard(file: string, command: string): string[] {
+  // `$$`: compose interpolates `$`; the container's shell sees "$@".
+  return ["/bin/sh", "-c", `test -f ${file} -a -r ${file} || { echo "defimon: waiting for ${file}" >&2; exit 78; }; exec ${command} "$$@"`, "guard"];
+}
 const dataPath = (dir: keyof typeof dataDirectories) => `${hostLayout.dataMount}/${dir}`;
 
 /** Every container: restart unless stopped by hand, rotated logs (the disk never fills with logs). */
@@ -45,9 +69,10 @@ const publish = (port: number, protocol: "tcp" | "udp" = "tcp", hostPort = port)
  * (IAP and the configured ranges only); the Engine API is not published, and geth's
  * metrics only on the host's loopback, for the Ops Agent.
  */
+const grafanaPasswordFile = `${containerSecrets.grafana.mountAt}/admin_password`;
+
 export function composeProject(input: ComposeInput) {
   const network = networks[input.network];
-  const jwtMount = `${secretPath(secretFiles.jwt)}:${gethPaths.jwtSecret}:ro`;
 
   const services: Record<string, unknown> = {
     geth: {
@@ -55,8 +80,9 @@ export function composeProject(input: ComposeInput) {
       image: input.images.geth,
       // geth flushes its caches on SIGTERM; cutting that short costs a long recovery.
       stop_grace_period: "5m",
+      entrypoint: secretGuard(gethPaths.jwtSecret, "geth"),
       command: ["--config", gethPaths.config, network.gethFlag, "--nat", `extip:${input.externalIp}`],
-      volumes: [`${dataPath("geth")}:${gethPaths.dataDir}`, `./${composeFiles.gethToml}:${gethPaths.config}:ro`, jwtMount],
+      volumes: [`${dataPath("geth")}:${gethPaths.dataDir}`, `./${composeFiles.gethToml}:${gethPaths.config}:ro`, secretsMount("geth")],
       ports: [
         publish(ports.gethP2p),
         publish(ports.gethP2p, "udp"),
@@ -65,8 +91,12 @@ export function composeProject(input: ComposeInput) {
         // Metrics for the Ops Agent on the host: loopback only, unreachable from outside.
         `127.0.0.1:${ports.gethMetrics}:${ports.gethMetrics}/tcp`,
       ],
+      // JSON-RPC over HTTP: `geth attach --exec` exits 0 whatever the answer, so it cannot fail.
       healthcheck: {
-        test: ["CMD", "geth", "attach", "--exec", "net.listening", `${gethPaths.dataDir}/geth.ipc`],
+        test: [
+          "CMD-SHELL",
+          `wget -qO- --header=Content-Type:application/json --post-data='{"jsonrpc":"2.0","id":1,"method":"net_listening"}' localhost:${ports.gethHttp} | grep -q true`,
+        ],
         interval: "30s",
         timeout: "10s",
         retries: 5,
@@ -77,6 +107,7 @@ export function composeProject(input: ComposeInput) {
       ...common,
       image: input.images.lighthouse,
       stop_grace_period: "2m",
+      entrypoint: secretGuard(gethPaths.jwtSecret, ""),
       command: [
         "lighthouse", "beacon_node",
         "--network", input.network,
@@ -91,7 +122,7 @@ export function composeProject(input: ComposeInput) {
         "--http", "--http-address", "0.0.0.0", "--http-port", String(ports.lighthouseHttp),
         "--metrics", "--metrics-address", "0.0.0.0", "--metrics-port", String(ports.lighthouseMetrics),
       ],
-      volumes: [`${dataPath("lighthouse")}:/data`, jwtMount],
+      volumes: [`${dataPath("lighthouse")}:/data`, secretsMount("lighthouse")],
       ports: [publish(ports.lighthouseP2p), publish(ports.lighthouseP2p, "udp"), publish(ports.lighthouseQuic, "udp")],
       depends_on: ["geth"],
     },
@@ -108,9 +139,11 @@ export function composeProject(input: ComposeInput) {
       ...common,
       image: input.images.grafana,
       user: dataDirectories.grafana,
+      // The image's own entrypoint is /run.sh.
+      entrypoint: secretGuard(grafanaPasswordFile, "/run.sh"),
       environment: {
         // Generated by Pulumi, kept in Secret Manager, read from a file: never in compose or env.
-        GF_SECURITY_ADMIN_PASSWORD__FILE: "/run/secrets/grafana_admin_password",
+        GF_SECURITY_ADMIN_PASSWORD__FILE: grafanaPasswordFile,
         GF_USERS_ALLOW_SIGN_UP: "false",
         GF_AUTH_ANONYMOUS_ENABLED: "false",
         GF_ANALYTICS_REPORTING_ENABLED: "false",
@@ -118,7 +151,7 @@ export function composeProject(input: ComposeInput) {
       volumes: [
         `${dataPath("grafana")}:/var/lib/grafana`,
         `./${composeFiles.grafanaDatasources}:/etc/grafana/provisioning/datasources/defimon.yml:ro`,
-        `${secretPath(secretFiles.grafanaPassword)}:/run/secrets/grafana_admin_password:ro`,
+        secretsMount("grafana"),
       ],
       ports: [publish(ports.grafana, "tcp", ports.grafanaHost)],
       depends_on: ["prometheus"],

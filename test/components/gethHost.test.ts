@@ -2,7 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import { GethHost, GethHostArgs, hostImage } from "../../components/gethHost";
 import { defaultImages, pinImage } from "../../lib/images";
 import { mockSecretValues } from "../../lib/plan/mocks";
-import { filesFromMetadata } from "../../lib/render/bootMetadata";
+import { bootScripts, filesFromMetadata } from "../../lib/render/bootMetadata";
 import { named, nameOf, ofType, Plan, runComponents } from "../helpers/run";
 
 const digest = `sha256:${"a".repeat(64)}`;
@@ -31,7 +31,7 @@ function declare(overrides: Partial<GethHostArgs> = {}): Promise<Plan> {
       eventStreamEnv: "EVENT_STREAM_ENABLED=true\n",
       publishTopic: "defimon-events",
       projectId: "defimon-offline-plan",
-      secretFiles: [{ secretId: "defimon-test-geth-jwt", file: "jwt.hex", mode: "0400", owner: "0:0" }],
+      secretFiles: [{ secretId: "defimon-test-geth-jwt", dir: "geth", file: "jwt.hex", mode: "0400", owner: "0:0" }],
       secrets: { "geth-jwt": secret },
       snapshotRetentionDays: 14,
       snapshotStartTime: "03:00",
@@ -96,9 +96,9 @@ describe("GethHost", () => {
     const plan = await declare();
     expect(vm(plan).inputs).not.toHaveProperty("metadataStartupScript");
     expect(metadata(plan)["startup-script"]).toMatch(/^#!\/usr\/bin\/env bash/);
-    expect(metadata(plan)["shutdown-script"]).toContain("stop -t 90 geth");
+    expect(metadata(plan)["shutdown-script"]).toBe(bootScripts.shutdown);
     expect(Object.keys(filesFromMetadata(metadata(plan))).sort()).toEqual([".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "ops-agent.yaml", "prometheus.yml"]);
-    expect(metadata(plan)["defimon-secrets"]).toBe("defimon-test-geth-jwt jwt.hex 0400 0:0\n");
+    expect(metadata(plan)["defimon-secrets"]).toBe("defimon-test-geth-jwt geth jwt.hex 0400 0:0\n");
   });
 
   it("puts no secret value in metadata", async () => {

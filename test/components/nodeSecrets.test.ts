@@ -20,12 +20,15 @@ describe("NodeSecrets", () => {
     for (const value of Object.values(mockSecretValues)) expect(text).not.toContain(value);
   });
 
-  it("tells the host which secrets to fetch, to which file, readable by whom", async () => {
+  it("tells the host which secrets to fetch into each container's folder, readable by exactly that container's user", async () => {
     let secrets: NodeSecrets | undefined;
     await runComponents(() => (secrets = new NodeSecrets("sec", { secretIdPrefix: "defimon-dev", labels: {} })));
     expect(secrets!.secretFiles).toEqual([
-      { secretId: "defimon-dev-geth-jwt", file: "jwt.hex", mode: "0400", owner: "0:0" },
-      { secretId: "defimon-dev-grafana-admin-password", file: "grafana_admin_password", mode: "0440", owner: "0:472" },
+      { secretId: "defimon-dev-geth-jwt", dir: "geth", file: "jwt.hex", mode: "0400", owner: "0:0" },
+      { secretId: "defimon-dev-geth-jwt", dir: "lighthouse", file: "jwt.hex", mode: "0400", owner: "0:0" },
+      // Grafana runs as 472:0 and its image has no group 472: the file must be owned by uid 472.
+      { secretId: "defimon-dev-grafana-admin-password", dir: "grafana", file: "admin_password", mode: "0400", owner: "472:0" },
     ]);
+    expect(secrets!.versions).toHaveLength(2);
   });
 });

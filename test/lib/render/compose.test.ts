@@ -42,10 +42,12 @@ describe("docker compose project", () => {
     for (const port of ["8551", "6060", "5052", "5054"]) expect(all.join(" ")).not.toMatch(new RegExp(`(^|\\D)${port}:`));
   });
 
-  it("shares one JWT file between geth and Lighthouse for the Engine API", () => {
-    const jwt = "/run/defimon/secrets/jwt.hex:/secrets/jwt.hex:ro";
-    expect(project.services.geth.volumes).toContain(jwt);
-    expect(project.services.lighthouse.volumes).toContain(jwt);
+  it("gives geth and Lighthouse the same JWT, each from its own secrets folder (a folder mount, never a file mount)", () => {
+    expect(project.services.geth.volumes).toContain("/run/defimon/secrets/geth:/secrets:ro");
+    expect(project.services.lighthouse.volumes).toContain("/run/defimon/secrets/lighthouse:/secrets:ro");
+    for (const service of Object.values<any>(project.services)) {
+      for (const volume of service.volumes ?? []) expect(volume).not.toMatch(/^\/run\/defimon\/secrets\/[^:]*\.[a-z]+:/);
+    }
     expect(project.services.lighthouse.command).toEqual(expect.arrayContaining(["--execution-endpoint", "http://geth:8551", "--execution-jwt", "/secrets/jwt.hex"]));
   });
 
@@ -54,13 +56,25 @@ describe("docker compose project", () => {
     expect(project.services.geth.command).toEqual(["--config", "/config/geth.toml", "--mainnet", "--nat", "extip:203.0.113.10"]);
   });
 
-  it("gives geth time to flush on stop and checks its health", () => {
+  it("gives geth time to flush on stop and checks its health over JSON-RPC, where a false answer fails", () => {
     expect(project.services.geth.stop_grace_period).toBe("5m");
-    expect(project.services.geth.healthcheck.test).toEqual(["CMD", "geth", "attach", "--exec", "net.listening", "/data/geth.ipc"]);
+    const [kind, command] = project.services.geth.healthcheck.test;
+    expect(kind).toBe("CMD-SHELL");
+    expect(command).toContain('"method":"net_listening"');
+    expect(command).toMatch(/localhost:8545 \| grep -q true$/);
+  });
+
+  it("starts no container that reads a secret before the secret is there", () => {
+    for (const [name, file, command] of [["geth", "/secrets/jwt.hex", "geth"], ["lighthouse", "/secrets/jwt.hex", ""], ["grafana", "/run/secrets/admin_password", "/run.sh"]]) {
+      const [shell, flag, script, arg0] = project.services[name].entrypoint;
+      expect([shell, flag, arg0]).toEqual(["/bin/sh", "-c", "guard"]);
+      expect(script).toBe(`test -f ${file} -a -r ${file} || { echo "defimon: waiting for ${file}" >&2; exit 78; }; exec ${command} "$$@"`);
+    }
   });
 
   it("reads Grafana's admin password from a secret file: never in the compose file", () => {
-    expect(project.services.grafana.environment.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe("/run/secrets/grafana_admin_password");
+    expect(project.services.grafana.environment.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe("/run/secrets/admin_password");
+    expect(project.services.grafana.volumes).toContain("/run/defimon/secrets/grafana:/run/secrets:ro");
     expect(project.services.grafana.environment).not.toHaveProperty("GF_SECURITY_ADMIN_PASSWORD");
   });
 
