@@ -11,7 +11,7 @@ set -uo pipefail
 
 STACK_DIR=/opt/defimon
 
-log() { echo "defimon-shutdown: $*"; }
+log() { echo "defimon-shutdown: $*" >&2; }
 
 compose() {
   docker compose --project-name defimon --project-directory "$STACK_DIR" -f "$STACK_DIR/docker-compose.yml" "$@"

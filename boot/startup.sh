@@ -18,7 +18,8 @@ SECRETS_DIR=/run/defimon/secrets
 
 METADATA=http://metadata.google.internal/computeMetadata/v1
 
-log() { echo "defimon-startup: $*"; }
+# To stderr: a message from inside $(...) must reach the log, not the variable.
+log() { echo "defimon-startup: $*" >&2; }
 
 # GET a metadata path into stdout, byte for byte. Connection errors and 5xx are retried
 # for up to 2 minutes; a 404 for up to 30 s (then the key is missing for good). On failure
@@ -76,7 +77,7 @@ apt_get() {
   local status started=$SECONDS
   while :; do
     status=0
-    apt-get -o DPkg::Lock::Timeout=60 "$@" || status=$?
+    apt-get -o DPkg::Lock::Timeout=60 -o Dpkg::Use-Pty=0 "$@" || status=$?
     [ "$status" -eq 0 ] && return 0
     if [ $((SECONDS - started)) -ge 900 ] || ! package_manager_busy; then
       log "apt-get $* failed (exit $status)"
@@ -153,6 +154,10 @@ mount_data_disk() {
   # Chain data is formatted only when the disk provably holds nothing: it reads cleanly,
   # blkid finds no signature (exit 2, which it also gives when it cannot read, hence
   # the read check first), and its start and end are zeros.
+  if [ "$(blockdev --getsize64 "$device")" -lt $((64 * 1048576)) ]; then
+    log "data disk $device is smaller than 64 MiB; not touching it"
+    exit 1
+  fi
   if ! readable "$device"; then
     log "data disk $device: read errors while probing it; not touching it (check the disk, then reboot)"
     exit 1
@@ -313,7 +318,7 @@ compose() {
 start_stack() {
   log "starting the compose project"
   systemctl start docker
-  compose up -d --remove-orphans
+  compose up -d --quiet-pull --remove-orphans
   # Containers Docker restarted at boot before their secrets existed wait in a restart
   # back-off (up to a minute); start them now that the secrets are there.
   local waiting

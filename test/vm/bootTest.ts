@@ -1,0 +1,278 @@
+/**
+ * npm run test:boot: the real boot/startup.sh and boot/shutdown.sh, exactly as the plan
+ * renders them into instance metadata, run on a real Linux (systemd, Docker Engine 26,
+ * Compose v2, ext4, a separate virtio data disk) under QEMU, with faults injected for
+ * real: QMP resets and power-off, QEMU's blkdebug for read errors, another process holding
+ * the package manager's locks, a metadata server and Secret Manager that fail for a while.
+ * Three VMs run side by side; one line per scenario, then "N passed, N failed".
+ */
+import { execFileSync } from "child_process";
+import { randomBytes } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { guestImage } from "./guestImage";
+import { control, planTestStack, TestStack } from "./testStack";
+import { ext4Uuid, readExt4, Report, Vm } from "./vm";
+
+interface Outcome {
+  id: number;
+  name: string;
+  problems: string[];
+  seconds: number;
+}
+
+const outcomes: Outcome[] = [];
+const started = Date.now();
+const elapsed = () => Math.round((Date.now() - started) / 1000);
+
+function check(id: number, name: string, problems: string[]): void {
+  outcomes.push({ id, name, problems, seconds: elapsed() });
+  console.log(`${problems.length ? "not ok" : "ok"} ${id} - ${name} (at ${elapsed()} s)${problems.length ? `\n  ${problems.join("\n  ")}` : ""}`);
+}
+
+function expect(problems: string[], condition: boolean, what: string): void {
+  if (!condition) problems.push(what);
+}
+
+/** A new, all-zero disk (sparse), as a new Persistent Disk is. Small: formatting is emulated CPU. */
+const blankDisk = (file: string, mib = 768) => {
+  fs.writeFileSync(file, "");
+  fs.truncateSync(file, mib * 1024 ** 2);
+};
+
+/** A boot until its probe has reported; the report, or a failure with the console's tail. */
+async function boot(vm: Vm, behaviour: Parameters<typeof control>[1], data: { file: string; readErrors?: boolean }, stack: TestStack, seconds = 300): Promise<Report> {
+  vm.start(control(stack, behaviour), data);
+  if (!(await vm.waitFor(/DEFIMON-PROBE-WRITTEN/, seconds))) {
+    vm.kill();
+    throw new Error(`${vm.name}: no probe report within ${seconds} s; console tail:\n${vm.serial().split("\n").slice(-15).join("\n")}`);
+  }
+  return vm.report();
+}
+
+const formatted = (report: Report) => report.startupLog.filter((line) => line.includes("data disk is blank: formatting ext4")).length;
+const done = (report: Report) => report.startupLog.some((line) => line.endsWith("defimon-startup: done"));
+const mountLines = (report: Report) => report.fstab.filter((line) => line.split(/\s+/)[1] === "/mnt/chaindata");
+const running = (report: Report) => report.containers.filter((line) => line.endsWith(" running")).map((line) => line.split(" ")[0]).sort();
+const ids = (report: Report) => report.containers.map((line) => line.split(" ").slice(0, 2).join(" ")).sort();
+const allContainers = ["defimon-geth-1", "defimon-grafana-1", "defimon-indexer-1", "defimon-lighthouse-1", "defimon-prometheus-1"];
+const uptimeOf = (lines: string[], needle: string) => {
+  const line = lines.find((l) => l.includes(needle));
+  const match = line && /uptime ([0-9.]+)/.exec(line);
+  return match ? Number(match[1]) : undefined;
+};
+const expectedSecrets = ["geth/jwt.hex f 0 0 400", "grafana/admin_password f 472 0 400", "lighthouse/jwt.hex f 0 0 400"];
+
+function secretsAreFiles(problems: string[], report: Report): void {
+  for (const secret of expectedSecrets) expect(problems, report.secrets.includes(secret), `secret ${secret.split(" ")[0]}: expected "${secret}", have ${JSON.stringify(report.secrets)}`);
+}
+
+/** Events of this boot: the data disk's event logs grow across boots. */
+const newEvents = (report: Report, before: Report | undefined) => report.events.filter((event) => !(before?.events ?? []).includes(event));
+
+async function groupA(vm: Vm, stack: TestStack, dir: string): Promise<void> {
+  const disk1 = path.join(dir, "chaindata-1.img");
+  const disk2 = path.join(dir, "chaindata-2.img");
+  blankDisk(disk1);
+  const marker = randomBytes(8).toString("hex");
+
+  // 1 and 4: first boot on a blank disk, another process holding the package manager's locks for a minute.
+  const first = await boot(vm, { holdPackageLockSeconds: 60, afterProbe: "reboot", marker }, { file: disk1 }, stack);
+  const p1: string[] = [];
+  expect(p1, done(first) && first.startupResult.trim() === "success", `startup did not finish: ${first.startupLog.slice(-5).join(" | ")}`);
+  expect(p1, formatted(first) === 1, `formatted ${formatted(first)} times`);
+  expect(p1, mountLines(first).length === 1 && mountLines(first)[0].startsWith(`UUID=${first.dataDiskUuid.trim()} `), `fstab: ${JSON.stringify(mountLines(first))}`);
+  expect(p1, first.mounted.startsWith(first.dataDiskUuid.trim()), `mounted ${first.mounted} is not the data disk ${first.dataDiskUuid}`);
+  expect(p1, JSON.stringify(running(first)) === JSON.stringify(allContainers), `running: ${running(first).join(", ")}`);
+  secretsAreFiles(p1, first);
+  for (const read of ["geth secret-ok:0:64", "lighthouse secret-ok:0:64", "grafana secret-ok:472:"]) expect(p1, first.events.some((event) => event.startsWith(read)), `no event "${read}" (secret read as the container's user)`);
+  expect(p1, first.standinLog.some((line) => line.includes("registry europe-west1-docker.pkg.dev/defimon-test/defimon/indexer: manifest")), "the Artifact Registry image was not pulled (credential helper)");
+  expect(p1, first.startupLog.some((line) => line.includes("Ops Agent setup failed")), "the Ops Agent's failure was not logged");
+  check(1, "first boot on a blank data disk: formatted once, mounted by UUID, every container running, secrets owned by each container's user", p1);
+
+  const p4: string[] = [];
+  const released = uptimeOf(first.standinLog, "released the package manager's locks");
+  const finished = uptimeOf(first.startupLog, "startup-script finished at");
+  expect(p4, released !== undefined, "the lock holder did not run");
+  expect(p4, done(first), "the startup script did not finish");
+  expect(p4, finished !== undefined && released !== undefined && finished > released, `the script finished (uptime ${finished}) before the locks were released (${released}): it did not wait`);
+  check(4, "package manager locked for a minute at first boot: the script waits, then succeeds", p4);
+
+  // 2: clean reboot (the probe rebooted; QEMU's -no-reboot ended the first run).
+  await vm.waitExit(120);
+  const second = await boot(vm, { afterProbe: "stay" }, { file: disk1 }, stack);
+  const p2: string[] = [];
+  expect(p2, done(second), "startup did not finish");
+  expect(p2, formatted(second) === 0, "formatted again");
+  expect(p2, JSON.stringify(second.fstab) === JSON.stringify(first.fstab), `fstab changed: ${JSON.stringify(second.fstab)}`);
+  expect(p2, JSON.stringify(ids(second)) === JSON.stringify(ids(first)), "not the same containers");
+  expect(p2, JSON.stringify(running(second)) === JSON.stringify(allContainers), `running: ${running(second).join(", ")}`);
+  secretsAreFiles(p2, second);
+  expect(p2, second.standinLog.some((line) => line.includes("first secret served")), "secrets were not fetched again");
+  expect(p2, second.marker.trim() === marker, "the marker is gone");
+  check(2, "clean reboot: no format, fstab unchanged, the same containers, secrets fetched again", p2);
+
+  // 3: unclean reset: no shutdown script ran; Docker restarts the containers before the secrets are back.
+  await vm.qmp("system_reset");
+  await vm.waitExit(60);
+  const third = await boot(vm, { afterProbe: "stay" }, { file: disk1 }, stack);
+  const p3: string[] = [];
+  const served = uptimeOf(third.standinLog, "first secret served") ?? Infinity;
+  const events3 = newEvents(third, second);
+  expect(p3, done(third), "startup did not finish");
+  secretsAreFiles(p3, third);
+  expect(p3, JSON.stringify(running(third)) === JSON.stringify(allContainers), `running: ${running(third).join(", ")}`);
+  expect(p3, events3.some((event) => event.startsWith("geth secret-ok:0:64")), `geth did not read its JWT after the reset: ${JSON.stringify(events3)}`);
+  expect(p3, events3.every((event) => !/secret-(missing|is-a-directory|unreadable|empty)/.test(event)), `a container met a missing secret: ${JSON.stringify(events3)}`);
+  for (const event of events3.filter((e) => / (start|secret-ok:\S+) /.test(e))) {
+    expect(p3, Number(event.split(" ").pop()) >= served, `started before its secret was there: ${event} (secrets served at ${served})`);
+  }
+  check(3, "unclean reset: secrets are files again, geth reads its JWT, no container starts before its secret", p3);
+
+  // The disk is swapped while the VM is stopped.
+  await vm.qmp("quit");
+  await vm.waitExit(60);
+
+  // 8: the data disk swapped for a blank one.
+  blankDisk(disk2);
+  const fourth = await boot(vm, { afterProbe: "stay" }, { file: disk2 }, stack);
+  const p8: string[] = [];
+  const uuid2 = fourth.dataDiskUuid.trim();
+  expect(p8, done(fourth), `startup did not finish: ${fourth.startupLog.slice(-4).join(" | ")}`);
+  expect(p8, formatted(fourth) === 1, `formatted ${formatted(fourth)} times`);
+  expect(p8, mountLines(fourth).length === 1 && mountLines(fourth)[0].startsWith(`UUID=${uuid2} `), `fstab lines for the mount point: ${JSON.stringify(mountLines(fourth))}`);
+  expect(p8, fourth.mounted.startsWith(uuid2), `mounted: ${fourth.mounted}`);
+  expect(p8, fourth.underMountPoint.length === 0, `written under the mount point on the boot disk: ${JSON.stringify(fourth.underMountPoint)}`);
+  expect(p8, JSON.stringify(running(fourth)) === JSON.stringify(allContainers), `running: ${running(fourth).join(", ")}`);
+  check(8, "data disk swapped for a blank one: one fstab entry, the new disk mounted, nothing written on the boot disk", p8);
+  await vm.qmp("quit");
+  await vm.waitExit(60);
+
+  markers.push({ disk: disk1, marker, uuid: first.dataDiskUuid.trim() });
+}
+
+/** 9: ACPI power-off: the shutdown script within 90 s, the services first and geth last, geth cleanly. */
+async function powerOff(vm: Vm, disk: string): Promise<void> {
+  await vm.qmp("system_powerdown");
+  const off = await vm.waitExit(150);
+  const console = vm.serial();
+  const p9: string[] = [];
+  const begin = uptimeOf(console.split("\n"), "shutdown-script starting at");
+  const end = /shutdown-script finished at uptime ([0-9.]+) with exit status (\d+)/.exec(console);
+  expect(p9, off, "the VM did not power off within 150 s");
+  expect(p9, begin !== undefined && end !== null, "the shutdown script did not run to its end");
+  if (begin !== undefined && end) {
+    expect(p9, Number(end[1]) - begin <= 90, `the shutdown script took ${(Number(end[1]) - begin).toFixed(1)} s (GCE allows about 90)`);
+    expect(p9, end[2] === "0", `the shutdown script exited ${end[2]}`);
+  }
+  const events = ["geth", "lighthouse", "prometheus", "grafana"].map((dir) => readExt4(disk, `/${dir}/standin-events.log`) ?? "").join("");
+  const last = (role: string, what: string) => Math.max(...events.split("\n").filter((l) => l.startsWith(`${role} ${what} `)).map((l) => Number(l.split(" ")[2])), -1);
+  const services = Math.max(last("prometheus", "TERM"), last("grafana", "TERM"));
+  expect(p9, services > 0 && last("lighthouse", "TERM") > services && last("geth", "TERM") > last("lighthouse", "TERM"), `order of TERM: services ${services}, lighthouse ${last("lighthouse", "TERM")}, geth ${last("geth", "TERM")}`);
+  expect(p9, last("geth", "exit") >= last("geth", "TERM") && last("geth", "exit") > 0, "geth did not finish its stop");
+  expect(p9, last("geth", "TERM") > last("lighthouse", "exit"), "geth was stopped before lighthouse had exited");
+  check(9, "power-off: the shutdown script ends within 90 s, services first, geth last and cleanly", p9);
+}
+
+async function groupB(vm: Vm, stack: TestStack, dir: string): Promise<void> {
+  const disk = path.join(dir, "chaindata.img");
+  blankDisk(disk);
+  const marker = randomBytes(8).toString("hex");
+
+  // 5, first half: metadata answers 404 and 500 a few times.
+  const flaky = { "instance/attributes/defimon-files": [500, 404, 500], "instance/attributes/defimon-secrets": [404, 404], "project/project-id": [503] };
+  const first = await boot(vm, { flaky, afterProbe: "reboot", marker }, { file: disk }, stack);
+  // 6: Secret Manager answers 403 for the first 45 s after boot (IAM grants propagating).
+  await vm.waitExit(120);
+  const second = await boot(vm, { secret403Seconds: 45, afterProbe: "stay" }, { file: disk }, stack);
+  const p6: string[] = [];
+  const served = uptimeOf(second.standinLog, "first secret served") ?? Infinity;
+  const events = newEvents(second, first);
+  expect(p6, second.standinLog.some((line) => line.includes("answering 403")), "Secret Manager never answered 403");
+  expect(p6, done(second), `startup did not finish: ${second.startupLog.slice(-4).join(" | ")}`);
+  expect(p6, JSON.stringify(running(second)) === JSON.stringify(allContainers), `running: ${running(second).join(", ")}`);
+  expect(p6, events.every((event) => !/secret-(missing|is-a-directory|unreadable|empty)/.test(event)), `a container met a missing secret: ${JSON.stringify(events)}`);
+  for (const event of events.filter((e) => / (start|secret-ok:\S+) /.test(e))) {
+    expect(p6, Number(event.split(" ").pop()) >= served, `started before its secret was there: ${event} (secrets served at ${served})`);
+  }
+  check(6, "Secret Manager answers 403 for 45 s: retried until it works, no container starts without its secret", p6);
+
+  await powerOff(vm, disk);
+
+  // 5, second half: a required key missing for good.
+  const third = await boot(vm, { missing: ["instance/attributes/defimon-files"], afterProbe: "stay" }, { file: disk }, stack);
+  const p5: string[] = [];
+  const flakyAnswers = first.standinLog.filter((line) => line.includes("(flaky)")).length;
+  expect(p5, flakyAnswers === 6, `flaky answers given: ${flakyAnswers}`);
+  expect(p5, done(first), `startup did not finish through the flaky answers: ${first.startupLog.slice(-4).join(" | ")}`);
+  expect(p5, JSON.stringify(running(first)) === JSON.stringify(allContainers), `running after the flaky answers: ${running(first).join(", ")}`);
+  expect(p5, third.startupLog.some((line) => line.endsWith("required metadata instance/attributes/defimon-files is not available (HTTP 404); stopping")), `no line naming the missing key: ${third.startupLog.slice(-4).join(" | ")}`);
+  expect(p5, !done(third), "printed done without its files");
+  expect(p5, third.startupResult.trim() !== "success", "the startup unit succeeded");
+  check(5, 'metadata answers 404/500 a few times: retried; a required key missing for good: one line naming it, never "done"', p5);
+  await vm.qmp("quit");
+  await vm.waitExit(60);
+  markers.push({ disk, marker, uuid: first.dataDiskUuid.trim() });
+}
+
+async function groupC(vm: Vm, dir: string, stack: TestStack): Promise<void> {
+  // 7: a disk that holds a file system (with a marker) and fails every read while probed.
+  const disk = path.join(dir, "chaindata.img");
+  const content = fs.mkdtempSync(path.join(os.tmpdir(), "chaindata-"));
+  const marker = randomBytes(8).toString("hex");
+  fs.writeFileSync(path.join(content, "defimon-marker"), `${marker}\n`);
+  blankDisk(disk, 256);
+  execFileSync("mkfs.ext4", ["-q", "-F", "-d", content, disk]);
+  const uuid = ext4Uuid(disk);
+  const report = await boot(vm, { afterProbe: "stay" }, { file: disk, readErrors: true }, stack);
+  await vm.qmp("quit");
+  await vm.waitExit(60);
+  const p7: string[] = [];
+  expect(p7, report.startupLog.some((line) => line.includes("read errors while probing it; not touching it")), `no clear message: ${report.startupLog.slice(-4).join(" | ")}`);
+  expect(p7, formatted(report) === 0, "formatted it");
+  expect(p7, !done(report) && report.startupResult.trim() !== "success", "the boot went on");
+  expect(p7, report.containers.length === 0, `containers ran: ${report.containers.join(", ")}`);
+  expect(p7, ext4Uuid(disk) === uuid, "the file system was replaced");
+  check(7, "a data disk with a file system that fails reads while probed: never formatted, the boot stops with a clear message", p7);
+  markers.push({ disk, marker, uuid });
+}
+
+const markers: { disk: string; marker: string; uuid: string }[] = [];
+
+async function main(): Promise<number> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "defimon-boot-"));
+  const image = guestImage((line) => console.log(`# ${line}`));
+  console.log(`# guest image ready at ${elapsed()} s; work in ${dir}`);
+  const stack = await planTestStack(image.digests);
+  const vms = ["a", "b", "c"].map((name) => new Vm(name, image, path.join(dir, name)));
+  const groups = [groupA(vms[0], stack, path.join(dir, "a")), groupB(vms[1], stack, path.join(dir, "b")), groupC(vms[2], path.join(dir, "c"), stack)];
+  const results = await Promise.allSettled(groups);
+  for (const vm of vms) vm.kill();
+  results.forEach((result, index) => {
+    if (result.status === "rejected") check(90 + index, `VM ${"abc"[index]} ran its scenarios`, [String(result.reason?.message ?? result.reason)]);
+  });
+
+  // 10: the marker on each chain-data disk, after everything above.
+  const p10: string[] = [];
+  expect(p10, markers.length === 3, `only ${markers.length} of 3 disks reached the end`);
+  for (const { disk, marker, uuid } of markers) {
+    expect(p10, (readExt4(disk, "/defimon-marker") ?? "").trim() === marker, `${path.basename(path.dirname(disk))}: the marker is gone`);
+    expect(p10, ext4Uuid(disk) === uuid, `${path.basename(path.dirname(disk))}: the file system changed`);
+  }
+  check(10, "a marker file on each chain-data disk survives every scenario", p10);
+
+  const failed = outcomes.filter((outcome) => outcome.problems.length).length;
+  console.log(`# ${elapsed()} s in all; consoles and disks in ${dir}`);
+  console.log(`${outcomes.length - failed} passed, ${failed} failed`);
+  if (!failed) fs.rmSync(dir, { recursive: true, force: true });
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
