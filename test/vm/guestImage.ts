@@ -118,6 +118,8 @@ export function guestImage(log: (line: string) => void): GuestImage {
       `--customize-hook=cp -a ${staging}/. "$1"/`,
       '--customize-hook=chroot "$1" update-ca-certificates',
       '--customize-hook=chroot "$1" systemctl enable gce-standin.service google-startup-scripts.service google-shutdown-scripts.service defimon-probe.service',
+      // An initramfs with only what this guest boots from (virtio disks; ext4 is built in).
+      '--customize-hook=printf "MODULES=list\\n" > "$1"/etc/initramfs-tools/conf.d/defimon-modules; printf "virtio_pci\\nvirtio_blk\\n" >> "$1"/etc/initramfs-tools/modules; chroot "$1" update-initramfs -u -k all',
       // Periodic jobs that only cost emulated CPU here.
       '--customize-hook=chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer dpkg-db-backup.timer',
       // No network: only the local repository.
@@ -135,6 +137,8 @@ export function guestImage(log: (line: string) => void): GuestImage {
     const image = { root: path.join(dir, "root.img"), kernel: path.join(dir, "vmlinuz"), initrd: path.join(dir, "initrd.img"), digests };
     fs.writeFileSync(manifest, JSON.stringify(image, null, 1));
     log(`guest image ready: ${standinImages.length} stand-in images, ${Math.round(fs.statSync(image.root).blocks * 512 / 1e6)} MB`);
+    // Older images (other keys) are of no further use.
+    for (const other of fs.readdirSync(cacheRoot())) if (other !== path.basename(dir)) fs.rmSync(path.join(cacheRoot(), other), { recursive: true, force: true });
     return { dir, ...image };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
