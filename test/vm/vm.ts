@@ -91,7 +91,11 @@ export class Vm {
       : `file=${data.file},format=raw,if=none,id=data,cache=writethrough`;
     const args = [
       "-machine", "q35",
-      "-accel", "tcg,thread=multi",
+      // Single-threaded TCG: with one thread per vCPU, a vCPU can run a stale translation of
+      // kernel text another vCPU is patching through int3 (seen here: "Oops: int3" in
+      // get_random_u64, a kernel panic at boot). The test runs three VMs on two cores, so
+      // one thread each costs little.
+      "-accel", "tcg,thread=single",
       // x86-64 baseline (what Debian targets): ~10 % faster under TCG than "max", whose AVX
       // paths (taken by Go and glibc) are emulated slowly.
       "-cpu", process.env.DEFIMON_BOOT_CPU ?? "qemu64",
