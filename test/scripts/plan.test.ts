@@ -139,3 +139,12 @@ describe("npm run plan", () => {
     expect(noStack.stderr).toContain("usage: npm run plan -- --stack <name>");
   });
 });
+
+describe("npm run plan -- --json through a pipe", () => {
+  it("is one JSON document: no npm banner, not cut at the pipe's buffer", () => {
+    const result = require("child_process").spawnSync("npm", ["run", "plan", "--", "--stack", "prod", "--json"], { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 });
+    expect(result.status).toBe(0);
+    expect(result.stdout.length).toBeGreaterThan(65536);
+    expect(JSON.parse(result.stdout).stack).toBe("prod");
+  });
+});
