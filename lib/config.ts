@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { isWholeInternet, parseCidr } from "./cidr";
+import { isWholeInternet, parseCidr, tooOpen } from "./cidr";
 import { parseDuration } from "./durations";
 import { ports } from "./hostLayout";
 import { defaultImages, parseImageReference } from "./images";
@@ -187,6 +187,9 @@ const cidrList = z
         ctx.addIssue({ code: "custom", path: [index], message: "must not open to the whole internet; name the ranges that need access, or use the IAP tunnel" });
       }
     });
+    // However the ranges are split (0.0.0.0/1 + 128.0.0.0/1 is the whole internet too).
+    const open = ranges.every((range) => parseCidr(range) && !isWholeInternet(range)) && tooOpen(ranges);
+    if (open) ctx.addIssue({ code: "custom", message: `together they open to ${open}; name narrower ranges, or use the IAP tunnel` });
   })
   .default([]);
 
@@ -388,14 +391,18 @@ export function namespaceValues(all: Record<string, string>, namespace = configN
   const values: Record<string, unknown> = {};
   for (const [fullKey, text] of Object.entries(all)) {
     const [ns, key] = fullKey.split(/:(.*)/s);
-    if (ns !== namespace || key === undefined) continue;
-    try {
-      values[key] = JSON.parse(text);
-    } catch {
-      values[key] = text;
-    }
+    if (ns === namespace && key !== undefined) values[key] = engineValue(text);
   }
   return values;
+}
+
+/** One value of the engine's map: JSON for objects, numbers and booleans, else the text. */
+function engineValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function valueAt(root: unknown, path: PropertyKey[]): unknown {
@@ -419,6 +426,11 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
     const known = issue.path.length === 0 ? configKeys : (sectionKeys[String(issue.path[0])] ?? []);
     return issue.keys.map((key) => {
       const path = [...issue.path, key];
+      const [section, ...rest] = key.split(".");
+      if (issue.path.length === 0 && rest.length && configKeys.includes(section)) {
+        // What `pulumi config set --path` reads as a path is one flat key in a stack file.
+        return `${keyName(path)} = ${describeValue(valueAt(input, path))}: a dotted name is one flat key in a stack file; nest it under ${configNamespace}:${section} (pulumi config set --path '${configNamespace}:${key}' <value> writes it so)`;
+      }
       const allowed = known.length ? `; known keys: ${known.join(", ")}` : "";
       return `${keyName(path)} = ${describeValue(valueAt(input, path))}: unknown key${allowed}`;
     });
@@ -492,15 +504,82 @@ function hostProblems(node: ParsedConfig["node"], region: string): string[] {
   return problems;
 }
 
-/** Validates raw `defimon:` values; throws ConfigError listing every problem. */
+/** Where a failing value sits in the raw input: an array's problems take the whole array out. */
+function repairPaths(issue: z.core.$ZodIssue): PropertyKey[][] {
+  const path = issue.code === "unrecognized_keys" ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+  return path.map((p) => {
+    const inArray = p.findIndex((part) => typeof part === "number");
+    return inArray >= 0 ? p.slice(0, inArray) : p;
+  });
+}
+
+/** `raw` without the values at `paths` (a deep copy; the defaults then apply). */
+function without(raw: Record<string, unknown>, paths: PropertyKey[][]): Record<string, unknown> {
+  const copy = structuredClone(raw);
+  for (const path of paths) {
+    if (!path.length) continue;
+    const parent = valueAt(copy, path.slice(0, -1));
+    if (parent !== null && typeof parent === "object") delete (parent as Record<PropertyKey, unknown>)[path[path.length - 1]];
+  }
+  return copy;
+}
+
+/**
+ * Validates raw `defimon:` values; throws ConfigError listing every problem.
+ *
+ * All at once: zod runs a rule across fields (backoff bounds, disk against network,
+ * memory against cache) only once every field it reads is valid. So the input is judged
+ * again with the failing values taken out (their defaults apply), a bounded number of
+ * rounds, and the cross-field problems of what remains are reported in the same run.
+ */
 export function parseStackConfig(raw: Record<string, unknown>, provider: ProviderLocation = { region: "europe-west1" }) {
-  const result = stackConfigSchema.safeParse(raw, { reportInput: true });
-  const lines = result.success ? [] : result.error.issues.flatMap((issue) => describeIssue(issue, raw));
+  const lines: string[] = [];
+  let input = raw;
+  let result = stackConfigSchema.safeParse(input, { reportInput: true });
+  for (let round = 0; round < 4 && !result.success; round += 1) {
+    lines.push(...result.error.issues.flatMap((issue) => describeIssue(issue, raw)));
+    const next = without(input, result.error.issues.flatMap(repairPaths));
+    if (JSON.stringify(next) === JSON.stringify(input)) break;
+    input = next;
+    result = stackConfigSchema.safeParse(input, { reportInput: true });
+  }
   const location = resolveLocation(result.success ? result.data.node.zone : undefined, provider);
   if (typeof location === "string") lines.push(location);
   else if (result.success) lines.push(...hostProblems(result.data.node, location.region));
   if (lines.length || !result.success || typeof location === "string") throw new ConfigError([...new Set(lines)]);
   return { ...result.data, node: { ...result.data.node, ...location } };
+}
+
+/** Namespaces a stack's config may use: the stack's own, the provider's and Pulumi's. */
+export const configNamespaces = [configNamespace, "gcp", "pulumi"];
+
+/** Google's rule for project IDs: 6 to 30 lowercase letters, digits and hyphens, a letter first, no hyphen last. */
+const projectIdPattern = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+
+/**
+ * The whole engine config map (`namespace:key` to text) checked and parsed: keys in
+ * unknown namespaces (a typo such as `defimn:node` would drop a whole block), the
+ * provider's project, and every `defimon:` key. Every entry point reads config here.
+ */
+export function parseEngineConfig(all: Record<string, string>): StackConfig {
+  const lines: string[] = [];
+  for (const key of Object.keys(all).sort()) {
+    const namespace = key.includes(":") ? key.split(":")[0] : "";
+    if (!configNamespaces.includes(namespace)) {
+      lines.push(`${key} = ${describeValue(engineValue(all[key]))}: unknown namespace "${namespace}"; config keys are ${configNamespaces.map((ns) => `${ns}:...`).join(", ")}`);
+    }
+  }
+  const project = all["gcp:project"];
+  if (project === undefined) lines.push("gcp:project = (not set): the Google Cloud project ID to deploy to (6 to 30 lowercase letters, digits and -)");
+  else if (!projectIdPattern.test(project)) lines.push(`gcp:project = ${describeValue(project)}: a project ID: 6 to 30 lowercase letters, digits and -, starting with a letter, not ending with -`);
+  try {
+    const config = parseStackConfig(namespaceValues(all), { region: all["gcp:region"], zone: all["gcp:zone"] });
+    if (!lines.length) return config;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    lines.push(...error.problems);
+  }
+  throw new ConfigError(lines);
 }
 
 /**
@@ -509,8 +588,7 @@ export function parseStackConfig(raw: Record<string, unknown>, provider: Provide
  */
 export function loadStackConfig(): StackConfig {
   try {
-    const all = pulumi.runtime.allConfig();
-    return parseStackConfig(namespaceValues(all), { region: all["gcp:region"], zone: all["gcp:zone"] });
+    return parseEngineConfig(pulumi.runtime.allConfig());
   } catch (error) {
     if (error instanceof ConfigError) throw new pulumi.RunError(`invalid stack configuration:\n${error.message}`);
     throw error;

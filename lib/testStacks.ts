@@ -4,6 +4,7 @@
  * rules are unit-tested without a cloud account.
  */
 import { execFileSync } from "child_process";
+import { parseArgs } from "util";
 import { stringify } from "yaml";
 import { readStackConfigFiles, stackNames } from "./plan/stackFiles";
 
@@ -137,4 +138,44 @@ export async function destroyEach(names: string[], destroy: (name: string) => Pr
   }
   if (failed.length) report(`sweep: ${failed.length} of ${names.length} stale stacks not destroyed: ${failed.join(", ")}`);
   return failed;
+}
+
+export const stackTestUsage = "usage: npm run stack:test -- up NAME [--smoke] | down NAME | sweep --older-than-days N";
+
+export type StackTestArgs = { command: "up"; name: string; smoke: boolean } | { command: "down"; name: string } | { command: "sweep"; olderThanDays: number };
+
+/** `npm run stack:test`'s arguments checked, every problem at once (exit 2 for them). */
+export function parseStackTestArgs(argv: string[], committedStacks: string[]): StackTestArgs | { problems: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { smoke: { type: "boolean" }, "older-than-days": { type: "string" } } });
+  } catch (error) {
+    return { problems: [(error as Error).message.split("\n")[0].replace(/\. To specify a positional argument.*$/, "")] };
+  }
+  const { positionals, values } = parsed;
+  const [command, name, ...extra] = positionals;
+  const problems: string[] = [];
+  const days = values["older-than-days"];
+  if (command !== "up" && command !== "down" && command !== "sweep") {
+    problems.push(`command = ${JSON.stringify(command ?? null)}: one of up, down, sweep`);
+  } else if (command !== "sweep") {
+    if (!name) problems.push(`NAME: required for ${command} (pr-<number> or test-<name>)`);
+    else {
+      try {
+        checkTestStack(name, committedStacks);
+      } catch (error) {
+        if (!(error instanceof RefusedStack)) throw error;
+        problems.push(error.message);
+      }
+    }
+  } else if (!/^[0-9]{1,5}$/.test(days ?? "")) {
+    problems.push(`--older-than-days = ${JSON.stringify(days ?? null)}: a whole number of days (0 to 99999)`);
+  }
+  if (values.smoke && command !== "up") problems.push("--smoke: only with up");
+  if (days !== undefined && command !== "sweep") problems.push("--older-than-days: only with sweep");
+  const surplus = command === "sweep" ? positionals.slice(1) : extra;
+  if (surplus.length) problems.push(`unexpected argument(s) ${surplus.map((a) => JSON.stringify(a)).join(", ")}`);
+  if (problems.length) return { problems };
+  if (command === "sweep") return { command, olderThanDays: Number(days) };
+  return command === "up" ? { command, name: name!, smoke: values.smoke ?? false } : { command: "down", name: name! };
 }

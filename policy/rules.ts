@@ -4,6 +4,7 @@
  * `npm run plan -- --policy` (lib/plan/policy.ts).
  */
 import * as gcp from "@pulumi/gcp";
+import { tooOpen } from "../lib/cidr";
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 
 /** Pack configuration: which stacks must be protected (matched against the stack name in URNs). */
@@ -12,7 +13,6 @@ export interface DefimonPolicyConfig {
 }
 export const defaultPolicyConfig: DefimonPolicyConfig = { protectedStacks: ["prod"] };
 
-const wholeInternet = ["0.0.0.0/0", "::/0"];
 /** SSH, JSON-RPC/WS, Engine API, metrics (geth, Lighthouse), Prometheus, Grafana (container and host port). */
 export const sensitivePorts = [22, 8545, 8546, 8551, 6060, 5052, 5054, 9090, 3000, 3002];
 const primitiveOrImpersonationRoles = [
@@ -102,14 +102,16 @@ export const noDefaultComputeAccount: ResourceValidationPolicy = {
 
 export const noOpenSensitivePorts: ResourceValidationPolicy = {
   name: "no-sensitive-port-open-to-internet",
-  description: "No firewall rule opens SSH, RPC, the Engine API, metrics, Prometheus or Grafana to 0.0.0.0/0 or ::/0.",
+  description: "No firewall rule opens SSH, RPC, the Engine API, metrics, Prometheus or Grafana to the internet: its source ranges together admit at most an IPv4 /16 or IPv6 /32 of internet addresses.",
   enforcementLevel: "mandatory",
   validateResource: validateResourceOfType(gcp.compute.Firewall, (rule, _args, report) => {
     if (String(rule.direction ?? "INGRESS") !== "INGRESS") return;
-    const open = (rule.sourceRanges ?? []).filter((range: string) => wholeInternet.includes(range));
-    if (!open.length) return;
+    // The ranges together, however they are split (0.0.0.0/1 and 128.0.0.0/1 are everyone).
+    const ranges: string[] = rule.sourceRanges ?? [];
+    const open = tooOpen(ranges);
+    if (!open) return;
     const exposed = sensitivePorts.filter((port) => (rule.allows ?? []).some((allow: { protocol?: string; ports?: string[] }) => allowsPort(allow, port)));
-    if (exposed.length) report(`opens port(s) ${exposed.join(", ")} to ${open.join(" and ")}`);
+    if (exposed.length) report(`opens port(s) ${exposed.join(", ")} to ${ranges.join(" and ")}: ${open}`);
   }),
 };
 

@@ -12,21 +12,26 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import * as semver from "semver";
-import { namespaceValues, parseStackConfig } from "../lib/config";
+import { ConfigError, parseEngineConfig } from "../lib/config";
+import { StackConfigError } from "../lib/plan/stackFiles";
 import { projectRoot } from "../lib/plan/run";
 import { minimumPulumiCli } from "../lib/pulumiCli";
 import { runSmokeTest } from "../lib/smokeTest";
-import { checkTestStack, committedStackNames, destroyEach, RefusedStack, setAllConfigJson, stackFileFromState, staleTestStacks, testStackConfig } from "../lib/testStacks";
+import { baseStack, checkTestStack, committedStackNames, parseStackTestArgs, stackTestUsage, destroyEach, RefusedStack, setAllConfigJson, stackFileFromState, staleTestStacks, testStackConfig } from "../lib/testStacks";
 
-const usage = "usage: npm run stack:test -- up NAME [--smoke] | down NAME | sweep --older-than-days N";
+
+class CliUnavailable extends Error {}
 
 /** The CLI, refused when older than Pulumi.yaml's requiredPulumiVersion (the Automation API checks it). */
 let command: Promise<PulumiCommand> | undefined;
 function pulumiCommand(): Promise<PulumiCommand> {
-  command ??= PulumiCommand.get({ version: new semver.SemVer(minimumPulumiCli(projectRoot)) });
+  const minimum = minimumPulumiCli(projectRoot);
+  command ??= PulumiCommand.get({ version: new semver.SemVer(minimum) }).catch((error: Error) => {
+    const why = /ENOENT/.test(error.message) ? "there is no pulumi on PATH" : error.message.split("\n").find((line) => line.trim()) ?? "";
+    throw new CliUnavailable(`the Pulumi CLI >= ${minimum} is needed (https://www.pulumi.com/docs/install/): ${why.trim()}`);
+  });
   return command;
 }
 
@@ -52,24 +57,32 @@ async function prepareExisting(name: string): Promise<boolean> {
 
 async function up(name: string, smoke: boolean): Promise<void> {
   checkTestStack(name, committedStackNames(projectRoot));
+  // The same schema and checks the program reads its config with, before anything runs.
   const config = testStackConfig(projectRoot, name);
-  const exists = await prepareExisting(name);
-  const args = { stackName: name, workDir: projectRoot };
-  const options = { secretsProvider: process.env.DEFIMON_SECRETS_PROVIDER, pulumiCommand: await pulumiCommand() };
-  const stack = exists ? await LocalWorkspace.selectStack(args, options) : await LocalWorkspace.createStack(args, options);
-  await stack.setAllConfigJson(setAllConfigJson(config));
-  const result = await stack.up({ onOutput: (line) => process.stdout.write(line) });
-  console.log(`\n${name}: ${result.summary.result}`);
-  if (smoke) {
-    // The same schema as the program reads the config with: no second set of defaults.
-    const parsed = parseStackConfig(namespaceValues(config), { region: config["gcp:region"], zone: config["gcp:zone"] });
-    await runSmokeTest({
-      projectId: String(config["gcp:project"]),
-      topic: result.outputs.topicName.value,
-      subscription: result.outputs.subscriptionName.value,
-      deadLetterSubscription: result.outputs.deadLetterSubscriptionName.value,
-      maxDeliveryAttempts: parsed.pubsub.maxDeliveryAttempts,
-    });
+  const parsed = parseEngineConfig(config);
+  const stackFile = path.join(projectRoot, `Pulumi.${name}.yaml`);
+  try {
+    const exists = await prepareExisting(name);
+    const args = { stackName: name, workDir: projectRoot };
+    const options = { secretsProvider: process.env.DEFIMON_SECRETS_PROVIDER, pulumiCommand: await pulumiCommand() };
+    const stack = exists ? await LocalWorkspace.selectStack(args, options) : await LocalWorkspace.createStack(args, options);
+    await stack.setAllConfigJson(setAllConfigJson(config));
+    const result = await stack.up({ onOutput: (line) => process.stdout.write(line) });
+    console.log(`\n${name}: ${result.summary.result}`);
+    if (smoke) {
+      await runSmokeTest({
+        projectId: String(config["gcp:project"]),
+        topic: result.outputs.topicName.value,
+        subscription: result.outputs.subscriptionName.value,
+        deadLetterSubscription: result.outputs.deadLetterSubscriptionName.value,
+        maxDeliveryAttempts: parsed.pubsub.maxDeliveryAttempts,
+      });
+    }
+  } finally {
+    // The Automation API writes the stack file into the checkout; the stack's secrets
+    // provider lives in its state (prepareExisting rebuilds the file), and its config is
+    // made anew from dev's on every `up`. Nothing is left behind.
+    fs.rmSync(stackFile, { force: true });
   }
 }
 
@@ -95,25 +108,32 @@ async function sweep(days: number): Promise<number> {
   return failed.length ? 1 : 0;
 }
 
+/** One line for anything that stops the command: no stack trace. */
+function describeFailure(error: unknown): string {
+  if (error instanceof RefusedStack) return error.message;
+  if (error instanceof ConfigError) return `Pulumi.${baseStack}.yaml (the test stacks' base): ${error.problems.join(`\nPulumi.${baseStack}.yaml (the test stacks' base): `)}`;
+  if (error instanceof StackConfigError) return error.problems.join("\n");
+  if (error instanceof CliUnavailable) return error.message;
+  // A failed pulumi command (CommandError): its own output, which says what failed.
+  return (error instanceof Error ? error.message : String(error)).trim();
+}
+
 async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: { smoke: { type: "boolean", default: false }, "older-than-days": { type: "string" } },
-  });
-  const [command, name] = positionals;
+  const args = parseStackTestArgs(process.argv.slice(2), committedStackNames(projectRoot));
+  if ("problems" in args) {
+    console.error(`${args.problems.join("\n")}\n${stackTestUsage}`);
+    return 2;
+  }
   try {
-    if (command === "up" && name) await up(name, values.smoke ?? false);
-    else if (command === "down" && name) await down(name);
-    else if (command === "sweep" && values["older-than-days"] && /^[0-9]+$/.test(values["older-than-days"])) return await sweep(Number(values["older-than-days"]));
-    else {
-      console.error(usage);
-      return 2;
-    }
+    if (args.command === "up") await up(args.name, args.smoke);
+    else if (args.command === "down") await down(args.name);
+    else return await sweep(args.olderThanDays);
     return 0;
   } catch (error) {
-    console.error(error instanceof RefusedStack ? error.message : error);
+    console.error(describeFailure(error));
     return 1;
   }
 }
 
-main().then((code) => process.exit(code));
+// Exit once stdout and stderr have taken everything.
+main().then((code) => process.stdout.write("", () => process.exit(code)));

@@ -4,21 +4,25 @@
  * Runs the real program for Pulumi.<name>.yaml under the Pulumi runtime's mocks and
  * prints what the stack would create. No cloud account or Pulumi CLI is needed.
  * --policy also evaluates the policy pack (policy/) against the planned resources.
- * Exit codes: 0 planned (and compliant), 1 the program or its configuration failed, or a
- * policy was violated, 2 bad arguments.
+ *
+ * Every input is checked before anything runs, and every problem is reported at once,
+ * one line each naming the flag or file, the key, the value and what is allowed:
+ * exit 2 for arguments (flags, the stack's name, --out, --policy-config), 1 for the stack's
+ * configuration, the program's failure or a policy violation, 0 when planned and compliant.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { parseStackConfig, namespaceValues } from "../config";
+import { ConfigError, parseEngineConfig, StackConfig } from "../config";
 import { estimateMonthlyCost, formatCost } from "../cost";
 import { formatJson, formatTree, renderedFiles } from "./format";
 import { evaluatePolicies, formatViolations } from "./policy";
+import { parsePolicyPackConfig, PolicyPackConfig } from "./policyConfig";
 import { formatQuotas, quotaNeeds } from "./quotas";
-import { projectRoot, runPlan } from "./run";
-import { readStackConfigFiles } from "./stackFiles";
+import { loadProgram, projectRoot, runProgram } from "./run";
+import { readStackConfigFiles, StackConfigError, StackConfigFiles, stackNames } from "./stackFiles";
 
-const usage = "usage: npm run plan -- --stack <name> [--json] [--out DIR] [--policy [--policy-config FILE]]";
+export const usage = "usage: npm run plan -- --stack <name> [--json] [--out DIR] [--policy [--policy-config FILE]]";
 
 export interface CommandIO {
   out: (text: string) => void;
@@ -27,72 +31,177 @@ export interface CommandIO {
 
 const consoleIO: CommandIO = { out: (text) => console.log(text), err: (text) => console.error(text) };
 
-/** The plan command: returns the exit code. */
-export async function planCommand(argv: string[], io: CommandIO = consoleIO): Promise<number> {
-  const console = { log: io.out, error: io.err };
-  let args;
+const options = {
+  stack: { type: "string" },
+  json: { type: "boolean" },
+  out: { type: "string" },
+  policy: { type: "boolean" },
+  "policy-config": { type: "string" },
+  help: { type: "boolean" },
+} as const;
+
+/** Pulumi's rule for stack names (sdk/go/common/tokens: ValidateStackName): letters, digits, - _ and ., at most 100. */
+const stackNamePattern = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/**
+ * Why `--out` cannot take the rendered files, or undefined. Checked before the plan runs:
+ * the nearest existing folder on the way must be a writable directory on a real file
+ * system (Node's recursive mkdir spins forever under /proc).
+ */
+export function outProblem(out: string): string | undefined {
+  const target = path.resolve(out);
+  const at = `--out = ${JSON.stringify(out)}`;
+  if (/^\/(proc|sys|dev)(\/|$)/.test(target)) return `${at}: a folder on a file system for files, not under /proc, /sys or /dev`;
+  let existing = target;
+  while (!fs.existsSync(existing)) existing = path.dirname(existing);
+  const stat = fs.statSync(existing);
+  if (!stat.isDirectory()) return `${at}: ${existing === target ? "is" : `${existing} is`} a file; a folder (new or existing) is needed`;
   try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        stack: { type: "string" },
-        json: { type: "boolean", default: false },
-        out: { type: "string" },
-        policy: { type: "boolean", default: false },
-        "policy-config": { type: "string" },
-        help: { type: "boolean", default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${usage}`);
-    return 2;
+    fs.accessSync(existing, fs.constants.W_OK | fs.constants.X_OK);
+  } catch {
+    return `${at}: ${existing} is not writable`;
   }
-  if (args.help) {
-    console.log(usage);
+  return undefined;
+}
+
+interface Invocation {
+  stack: string;
+  json: boolean;
+  out?: string;
+  policy: boolean;
+  policyConfig: PolicyPackConfig;
+}
+
+/** The arguments checked; every problem at once. */
+function parseInvocation(argv: string[], projectDir: string): Invocation | { problems: string[] } | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, tokens: true });
+  } catch (error) {
+    return { problems: [(error as Error).message.split("\n")[0]] };
+  }
+  const { values, tokens } = parsed;
+  if (values.help) return "help";
+  const problems: string[] = [];
+  for (const name of Object.keys(options)) {
+    const given = tokens.flatMap((token) => (token.kind === "option" && token.name === name ? [token.value] : []));
+    if (given.length > 1) problems.push(`--${name} given ${given.length} times${given[0] !== undefined ? ` (${given.map((value) => JSON.stringify(value)).join(", ")})` : ""}: give it once`);
+  }
+  const stacks = stackNames(projectDir);
+  if (values.stack === undefined) problems.push(`--stack: required; stacks here: ${stacks.join(", ") || "none"}`);
+  else if (!stackNamePattern.test(values.stack)) problems.push(`--stack = ${JSON.stringify(values.stack)}: a stack name: 1 to 100 letters, digits, -, _ and .`);
+  else if (!stacks.includes(values.stack)) problems.push(`--stack = ${JSON.stringify(values.stack)}: no stack file Pulumi.${values.stack}.yaml in ${projectDir}; stacks here: ${stacks.join(", ") || "none"}`);
+  if (values.out !== undefined) {
+    const problem = outProblem(values.out);
+    if (problem) problems.push(problem);
+  }
+  let policyConfig: PolicyPackConfig = {};
+  const configFile = values["policy-config"];
+  if (configFile !== undefined) {
+    const at = `--policy-config = ${JSON.stringify(configFile)}`;
+    if (!values.policy) problems.push(`${at}: only with --policy (it configures the policy pack)`);
+    let text: string | undefined;
+    try {
+      text = fs.readFileSync(configFile, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      problems.push(`${at}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder, not a file" : `cannot be read (${code})`}`);
+    }
+    if (text !== undefined) {
+      const result = parsePolicyPackConfig(text, `--policy-config ${configFile}`);
+      problems.push(...result.problems);
+      policyConfig = result.config;
+    }
+  }
+  if (problems.length) return { problems };
+  return { stack: values.stack!, json: values.json ?? false, out: values.out, policy: values.policy ?? false, policyConfig };
+}
+
+/**
+ * The stack's files and configuration, or every problem with them: the CLI's own rules
+ * (a declared key missing, a typed key of another type) and the program's, less the
+ * program's line for a key the CLI already names as missing.
+ */
+function readStack(projectDir: string, stack: string): { files: StackConfigFiles; config: StackConfig } | { problems: string[] } {
+  let files: StackConfigFiles;
+  const problems: string[] = [];
+  let missing: string[] = [];
+  try {
+    files = readStackConfigFiles(projectDir, stack);
+  } catch (error) {
+    if (!(error instanceof StackConfigError)) throw error;
+    if (!error.read) return { problems: error.problems };
+    problems.push(...error.problems);
+    ({ files, missing } = error.read);
+  }
+  try {
+    const config = parseEngineConfig(files.config);
+    if (!problems.length) return { files, config };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems.filter((line) => !missing.includes(line.split(" = ")[0])));
+  }
+  return { problems };
+}
+
+/** The plan command: returns the exit code. `projectDir` is the folder with Pulumi.yaml (tests use others). */
+export async function planCommand(argv: string[], io: CommandIO = consoleIO, projectDir: string = projectRoot): Promise<number> {
+  const invocation = parseInvocation(argv, projectDir);
+  if (invocation === "help") {
+    io.out(usage);
     return 0;
   }
-  if (!args.stack) {
-    console.error(`--stack is required\n${usage}`);
+  if ("problems" in invocation) {
+    io.err(`${invocation.problems.join("\n")}\n${usage}`);
     return 2;
   }
+
+  // The stack's files and configuration, before anything is declared.
+  const read = readStack(projectDir, invocation.stack);
+  if ("problems" in read) {
+    const file = `Pulumi.${invocation.stack}.yaml`;
+    io.err(read.problems.map((line) => (line.startsWith(file) || line.startsWith("Pulumi.yaml") ? line : `${file}: ${line}`)).join("\n"));
+    return 1;
+  }
+  const { files, config } = read;
 
   let plan;
   try {
-    plan = await runPlan({ stack: args.stack });
+    plan = await runProgram({ ...files, program: () => loadProgram(projectDir) });
   } catch (error) {
-    console.error((error as Error).message);
+    io.err((error as Error).message);
     return 1;
   }
 
-  console.log(args.json ? formatJson(plan) : formatTree(plan));
-  if (!args.json) {
-    // The program accepted this config already; here it only yields the expected volume.
-    const files = readStackConfigFiles(projectRoot, args.stack);
-    const config = parseStackConfig(namespaceValues(files.config), { region: files.config["gcp:region"], zone: files.config["gcp:zone"] });
-    console.log(`\n${formatCost(estimateMonthlyCost(plan, config.cost))}`);
-    console.log(`\n${formatQuotas(quotaNeeds(plan))}`);
+  const rendered = invocation.out ? renderedFiles(plan) : {};
+  io.out(invocation.json ? formatJson(plan) : formatTree(plan));
+  if (!invocation.json) {
+    io.out(`\n${formatCost(estimateMonthlyCost(plan, config.cost))}`);
+    io.out(`\n${formatQuotas(quotaNeeds(plan))}`);
   }
-  if (args.policy) {
-    const config = args["policy-config"] ? JSON.parse(fs.readFileSync(args["policy-config"], "utf8")) : {};
-    const violations = await evaluatePolicies(plan, config);
+  let code = 0;
+  if (invocation.policy) {
+    const violations = await evaluatePolicies(plan, invocation.policyConfig);
     const mandatory = violations.filter((violation) => violation.enforcement === "mandatory");
     const advisory = violations.filter((violation) => violation.enforcement === "advisory");
-    if (advisory.length) console.error(`policy advisories (${advisory.length}):\n${formatViolations(advisory)}`);
+    if (advisory.length) io.err(`policy advisories (${advisory.length}):\n${formatViolations(advisory)}`);
     if (mandatory.length) {
-      console.error(`policy violations (${mandatory.length}):\n${formatViolations(mandatory)}`);
-      return 1;
-    }
-    if (!args.json) console.log("\npolicy pack defimon: no violations");
+      io.err(`policy violations (${mandatory.length}):\n${formatViolations(mandatory)}`);
+      code = 1;
+    } else if (!invocation.json) io.out("\npolicy pack defimon: no violations");
   }
-  if (args.out) {
-    for (const [file, content] of Object.entries(renderedFiles(plan))) {
-      const target = path.join(args.out, file);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, content);
-      if (!args.json) console.log(`wrote ${target}`);
+  if (invocation.out && code === 0) {
+    for (const [file, content] of Object.entries(rendered)) {
+      const target = path.join(invocation.out, file);
+      try {
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, content);
+      } catch (error) {
+        io.err(`--out = ${JSON.stringify(invocation.out)}: cannot write ${target} (${(error as NodeJS.ErrnoException).code})`);
+        return 1;
+      }
+      if (!invocation.json) io.out(`wrote ${target}`);
     }
   }
-  return 0;
+  return code;
 }
-

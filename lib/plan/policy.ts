@@ -4,7 +4,8 @@
  * policy on all of them. Only resources are judged, not the stack root.
  */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { defaultPolicyConfig, DefimonPolicyConfig, policies } from "../../policy/rules";
+import { policies } from "../../policy/rules";
+import { enforcementOf, PolicyPackConfig } from "./policyConfig";
 import { Plan } from "./run";
 import { PlannedResource, unknownText } from "./recorder";
 
@@ -69,24 +70,25 @@ function policyResource(resource: PlannedResource, byUrn: Map<string, PolicyReso
   } as PolicyResource;
 }
 
-export async function evaluatePolicies(plan: Plan, config: Partial<DefimonPolicyConfig> = {}): Promise<Violation[]> {
-  const packConfig = { ...defaultPolicyConfig, ...config };
+/** Runs every policy the config does not disable; `config` is the pack's (lib/plan/policyConfig.ts). */
+export async function evaluatePolicies(plan: Plan, config: PolicyPackConfig = {}): Promise<Violation[]> {
   const byUrn = new Map<string, PolicyResource>();
   const judged = plan.resources.filter((resource) => resource.type !== "pulumi:pulumi:Stack");
   for (const resource of judged) byUrn.set(resource.urn, policyResource(resource, byUrn));
   const resources = [...byUrn.values()];
 
   const violations: Violation[] = [];
-  const common = {
+  const common = (policy: string) => ({
     stackTags: new Map<string, string>(),
-    getConfig: <T extends object>() => packConfig as unknown as T,
+    getConfig: <T extends object>() => (config[policy]?.properties ?? {}) as T,
     notApplicable: (reason?: string): never => {
       throw new NotApplicable(reason);
     },
-  };
+  });
   const run = async (policy: string, body: (report: (message: string, urn?: string) => void) => unknown, urn?: string) => {
+    const level = enforcementOf(config, policy, policies.find((p) => p.name === policy)?.enforcementLevel ?? "advisory");
     try {
-      await body((message, reportedUrn) => violations.push({ policy, urn: reportedUrn ?? urn, message, enforcement: "mandatory" }));
+      await body((message, reportedUrn) => violations.push({ policy, urn: reportedUrn ?? urn, message, enforcement: level === "advisory" ? "advisory" : "mandatory" }));
     } catch (error) {
       if (error instanceof UnknownValue) violations.push({ policy, urn, message: `can't run policy ${policy} during preview: ${error.message}`, enforcement: "advisory" });
       else if (!(error instanceof NotApplicable)) throw error;
@@ -94,14 +96,15 @@ export async function evaluatePolicies(plan: Plan, config: Partial<DefimonPolicy
   };
 
   for (const policy of policies) {
+    if (enforcementOf(config, policy.name, policy.enforcementLevel ?? "advisory") === "disabled") continue;
     if ("validateStack" in policy) {
-      await run(policy.name, (report) => (policy as StackValidationPolicy).validateStack({ ...common, resources }, report));
+      await run(policy.name, (report) => (policy as StackValidationPolicy).validateStack({ ...common(policy.name), resources }, report));
       continue;
     }
     const validations = (policy as ResourceValidationPolicy).validateResource;
     for (const validate of [validations ?? []].flat()) {
       for (const resource of resources) {
-        await run(policy.name, (report) => validate({ ...common, ...resource, opts: resource.opts } as never, report), resource.urn);
+        await run(policy.name, (report) => validate({ ...common(policy.name), ...resource, opts: resource.opts } as never, report), resource.urn);
       }
     }
   }

@@ -6,7 +6,6 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { defaultMockProject, GcpMocks } from "./mocks";
 import { PlannedResource, RecordingMonitor } from "./recorder";
-import { readStackConfigFiles } from "./stackFiles";
 
 export interface Plan {
   stack: string;
@@ -28,12 +27,6 @@ export class ProgramError extends Error {
     super(cause instanceof Error ? cause.message : String(cause));
     this.name = "ProgramError";
   }
-}
-
-export interface PlanOptions {
-  stack: string;
-  /** Folder with Pulumi.yaml; default: this repository. */
-  projectDir?: string;
 }
 
 export const projectRoot = path.resolve(__dirname, "..", "..");
@@ -104,11 +97,4 @@ export async function runProgram(run: ProgramRun): Promise<Plan> {
     outputs: (stackResource && monitor.registeredOutputs.get(stackResource.urn)) ?? {},
     standInImages: [...new Set(mocks.standInImages)].sort(),
   };
-}
-
-/** Plans one stack file of the project. */
-export async function runPlan(options: PlanOptions): Promise<Plan> {
-  const projectDir = options.projectDir ?? projectRoot;
-  const files = readStackConfigFiles(projectDir, options.stack);
-  return runProgram({ ...files, program: () => loadProgram(projectDir) });
 }

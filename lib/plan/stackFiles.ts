@@ -8,7 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
+import { parse, YAMLError } from "yaml";
 
 export interface StackConfigFiles {
   project: string;
@@ -23,8 +23,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+/** A YAML file's document; a syntax error (duplicate keys too, as go-yaml refuses them) is one line naming the file. */
 function readYaml(file: string): unknown {
-  return parse(fs.readFileSync(file, "utf8"));
+  try {
+    return parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    if (error instanceof YAMLError) {
+      const at = error.linePos?.[0];
+      throw new StackConfigError([`${path.basename(file)}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`]);
+    }
+    throw error;
+  }
 }
 
 export function stackNames(projectDir: string): string[] {
@@ -112,9 +121,17 @@ function cliTypeAccepts(type: string, value: unknown): boolean {
   }
 }
 
-/** A stack file's config rejected by the CLI's own rules; one line per problem. */
+function describeYaml(value: unknown): string {
+  return Array.isArray(value) ? "a list" : value === null ? "empty" : `a ${typeof value} (${JSON.stringify(value)})`;
+}
+
+/** A stack file rejected as YAML or by the CLI's own rules; one line per problem. */
 export class StackConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    /** When the CLI's rules failed: the config as read, and the keys those rules found missing (`ns:key`). */
+    readonly read?: { files: StackConfigFiles; missing: string[] },
+  ) {
     super(problems.join("\n"));
     this.name = "StackConfigError";
   }
@@ -123,16 +140,20 @@ export class StackConfigError extends Error {
 export function readStackConfigFiles(projectDir: string, stack: string): StackConfigFiles {
   const projectFile = readYaml(path.join(projectDir, "Pulumi.yaml"));
   if (!isPlainObject(projectFile) || typeof projectFile.name !== "string") {
-    throw new Error(`${path.join(projectDir, "Pulumi.yaml")} has no project name`);
+    throw new StackConfigError([`Pulumi.yaml: name: ${describeYaml(isPlainObject(projectFile) ? (projectFile.name ?? null) : projectFile)}: the project's name, a string`]);
   }
   const project = projectFile.name;
 
   const stackFile = ["yaml", "yml"].map((ext) => path.join(projectDir, `Pulumi.${stack}.${ext}`)).find((file) => fs.existsSync(file));
   if (!stackFile) {
-    throw new Error(`no stack file Pulumi.${stack}.yaml in ${projectDir}; stacks here: ${stackNames(projectDir).join(", ") || "none"}`);
+    throw new StackConfigError([`no stack file Pulumi.${stack}.yaml in ${projectDir}; stacks here: ${stackNames(projectDir).join(", ") || "none"}`]);
   }
   const stackDoc = readYaml(stackFile) ?? {};
-  if (!isPlainObject(stackDoc)) throw new Error(`${stackFile} is not a YAML mapping`);
+  const name = path.basename(stackFile);
+  if (!isPlainObject(stackDoc)) throw new StackConfigError([`${name}: ${describeYaml(stackDoc)} at the top: a mapping with config: and, optionally, secretsprovider:, encryptedkey:, encryptionsalt:, environment:`]);
+  if (stackDoc.config !== undefined && stackDoc.config !== null && !isPlainObject(stackDoc.config)) {
+    throw new StackConfigError([`${name}: config: is ${describeYaml(stackDoc.config)}: a mapping of keys (namespace:key) to values`]);
+  }
 
   const values: Record<string, unknown> = {};
   // Project-level config: a declaration's `value` or `default`, or a bare value.
@@ -149,7 +170,6 @@ export function readStackConfigFiles(projectDir: string, stack: string): StackCo
   const stackConfig = isPlainObject(stackDoc.config) ? stackDoc.config : {};
   const qualifiedStack = Object.fromEntries(Object.entries(stackConfig).map(([key, value]) => [qualify(key, project), value]));
   const cliProblems = cliConfigProblems(project, stack, declared, qualifiedStack);
-  if (cliProblems.length) throw new StackConfigError(cliProblems);
   Object.assign(values, qualifiedStack);
 
   const config: Record<string, string> = {};
@@ -159,5 +179,10 @@ export function readStackConfigFiles(projectDir: string, stack: string): StackCo
     config[key] = typeof value === "string" ? value : JSON.stringify(value);
     if (secret) secretKeys.push(key);
   }
-  return { project, stack, config, secretKeys };
+  const files = { project, stack, config, secretKeys };
+  if (cliProblems.length) {
+    const missing = Object.keys(declared).map((key) => qualify(key, project)).filter((key) => !(key in config));
+    throw new StackConfigError(cliProblems, { files, missing });
+  }
+  return files;
 }

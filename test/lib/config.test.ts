@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { ConfigError, configKeys, namespaceValues, parseStackConfig } from "../../lib/config";
+import { ConfigError, configKeys, namespaceValues, parseEngineConfig, parseStackConfig } from "../../lib/config";
 import { presetNames, presets } from "../../lib/presets";
 
 function problems(raw: Record<string, unknown>): string[] {
@@ -153,6 +153,9 @@ describe("stack configuration", () => {
     ["unknown image name", { node: { images: { erigon: "erigontech/erigon:v3.0.0" } } }, 'defimon:node.images.erigon = "erigontech/erigon:v3.0.0": unknown key'],
     ["RPC open to the internet", { access: { rpcSourceRanges: ["0.0.0.0/0"] } }, 'defimon:access.rpcSourceRanges[0] = "0.0.0.0/0": must not open to the whole internet'],
     ["admin open to the IPv6 internet", { access: { adminSourceRanges: ["::/0"] } }, 'defimon:access.adminSourceRanges[0] = "::/0": must not open to the whole internet'],
+    ["RPC open to the internet in two halves", { access: { rpcSourceRanges: ["0.0.0.0/1", "128.0.0.0/1"] } }, 'defimon:access.rpcSourceRanges = ["0.0.0.0/1","128.0.0.0/1"]: together they open to every IPv4 address on the internet'],
+    ["RPC open to a public /8", { access: { rpcSourceRanges: ["35.0.0.0/8"] } }, 'defimon:access.rpcSourceRanges = ["35.0.0.0/8"]: together they open to 16,777,216 IPv4 internet addresses, more than a /16 (65,536)'],
+    ["a dotted key written literally", { "pubsub.ackDeadlineSeconds": 60 }, "defimon:pubsub.ackDeadlineSeconds = 60: a dotted name is one flat key in a stack file; nest it under defimon:pubsub (pulumi config set --path 'defimon:pubsub.ackDeadlineSeconds' <value> writes it so)"],
     ["a range that does not parse", { access: { rpcSourceRanges: ["203.0.113.0/24", "203.0.113.7"] } }, 'defimon:access.rpcSourceRanges[1] = "203.0.113.7": a CIDR range such as 203.0.113.0/24'],
     ["ranges that are not a list", { access: { adminSourceRanges: "203.0.113.0/24" } }, 'defimon:access.adminSourceRanges = "203.0.113.0/24": a list of CIDR ranges'],
     ["service without an image", { services: { "analytics-api": { port: 8000 } } }, "defimon:services.analytics-api.image = (not set): an image reference"],
@@ -231,6 +234,30 @@ describe("stack configuration", () => {
       "defimon:pubsub.maxDeliveryAttempts = 1000: an integer from 5 to 100 attempts",
       'defimon:kms.rotationPeriod = "1y": a duration from 1d to 90d (seconds, or a whole number with s, m, h or d)',
     ]);
+  });
+
+  it("reports cross-field problems in the same run as field problems", () => {
+    const lines = problems({ preset: "high-load", pubsub: { minimumBackoff: "5m", maximumBackoff: "1m", topic: "ab" }, node: { machineType: "n2-standard-4", maxPeers: 1, dataDiskSizeGb: 100 } });
+    expect(lines).toEqual([
+      'defimon:pubsub.topic = "ab": 3 to 243 characters (room for the -dead-letter suffix): letters, digits and - _ . ~ + %, starting with a letter and not with \'goog\'',
+      'defimon:pubsub.minimumBackoff = "5m": must not be longer than maximumBackoff (60s)',
+      "defimon:node.maxPeers = 1: an integer from 10 to 200 peers",
+      "defimon:node.dataDiskSizeGb = 100: too small for mainnet: at least 2000 GB",
+      'defimon:node.machineType = "n2-standard-4": has 16384 MiB; geth cache 8192 MiB plus geth, Lighthouse on mainnet and the other containers need 24576 MiB',
+    ]);
+  });
+
+  it("reads the whole engine map: unknown namespaces and the provider's project are problems too, with the rest", () => {
+    const engine = { "gcp:region": "europe-west1", "defimon:preset": "small", "defimn:node": '{"maxPeers":20}', "defimon:pubsub": '{"ackDeadlineSeconds":5}' };
+    expect(() => parseEngineConfig(engine)).toThrow(
+      new ConfigError([
+        'defimn:node = {"maxPeers":20}: unknown namespace "defimn"; config keys are defimon:..., gcp:..., pulumi:...',
+        "gcp:project = (not set): the Google Cloud project ID to deploy to (6 to 30 lowercase letters, digits and -)",
+        "defimon:pubsub.ackDeadlineSeconds = 5: an integer from 10 to 600 seconds",
+      ]),
+    );
+    expect(() => parseEngineConfig({ ...engine, "defimn:node": undefined as never, "defimon:pubsub": "{}", "gcp:project": "defimon-" })).toThrow('gcp:project = "defimon-": a project ID');
+    expect(parseEngineConfig({ "gcp:project": "defimon-dev", "gcp:region": "europe-west1", "defimon:preset": "small", "pulumi:tags": "{}" }).preset).toBe("small");
   });
 
   it("declares every key in Pulumi.yaml, with the schema's own defaults", () => {

@@ -1,11 +1,11 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { parseStackConfig, namespaceValues } from "../../lib/config";
+import { parseEngineConfig } from "../../lib/config";
 import * as fs from "fs";
 import * as os from "os";
 import { parse } from "yaml";
 import { cliConfigProblems } from "../../lib/plan/stackFiles";
-import { checkTestStack, committedStackNames, destroyEach, RefusedStack, setAllConfigJson, stackFileFromState, staleTestStacks, testStackConfig } from "../../lib/testStacks";
+import { checkTestStack, committedStackNames, destroyEach, parseStackTestArgs, RefusedStack, setAllConfigJson, stackFileFromState, staleTestStacks, testStackConfig } from "../../lib/testStacks";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -43,7 +43,7 @@ describe("test stack config", () => {
   it("passes the stack's own config validation, also for the longest name", () => {
     for (const name of ["pr-42", "test-" + "x".repeat(20), "pr-9999999"]) {
       const derived = testStackConfig(root, name);
-      expect(() => parseStackConfig(namespaceValues(derived), { region: derived["gcp:region"] })).not.toThrow();
+      expect(() => parseEngineConfig(derived)).not.toThrow();
     }
   });
 });
@@ -123,17 +123,37 @@ describe("stale test stacks", () => {
 });
 
 describe("npm run stack:test", () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/stackTest.ts", ...args], { cwd: root, encoding: "utf8" });
+  const run = (env: NodeJS.ProcessEnv, ...args: string[]) => spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/stackTest.ts", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
 
-  it("refuses prod before it talks to any backend", () => {
-    const result = run("down", "prod");
+  it("without the Pulumi CLI: one line saying so, exit 1, nothing left in the checkout", () => {
+    const result = run({ PATH: "/nonexistent" }, "up", "test-alice");
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('refusing stack "prod"');
+    expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^the Pulumi CLI >= \d+\.\d+\.\d+ is needed \(https:\/\/www\.pulumi\.com\/docs\/install\/\): there is no pulumi on PATH$/)]);
+    expect(fs.existsSync(path.join(root, "Pulumi.test-alice.yaml"))).toBe(false);
+  });
+});
+
+// One row per bad invocation: the arguments and the lines it must give (exit 2, then the usage line).
+describe("stack:test arguments", () => {
+  it.each<[string[], string[]]>([
+    [[], ['command = null: one of up, down, sweep']],
+    [["deploy", "test-a"], ['command = "deploy": one of up, down, sweep']],
+    [["up"], ["NAME: required for up (pr-<number> or test-<name>)"]],
+    [["down", "prod"], ['refusing stack "prod": test stacks are named pr-<number> or test-<name> (lowercase, at most 25 characters)']],
+    [["up", "test-alice", "test-bob"], ['unexpected argument(s) "test-bob"']],
+    [["down", "test-a", "--smoke"], ["--smoke: only with up"]],
+    [["sweep"], ["--older-than-days = null: a whole number of days (0 to 99999)"]],
+    [["sweep", "--older-than-days", "a week"], ['--older-than-days = "a week": a whole number of days (0 to 99999)']],
+    [["up", "test-a", "--older-than-days", "3", "--smoke"], ["--older-than-days: only with sweep"]],
+    [["up", "test-a", "--force"], ["Unknown option '--force'"]],
+    [["down", "dev", "x"], ['refusing stack "dev": test stacks are named pr-<number> or test-<name> (lowercase, at most 25 characters)', 'unexpected argument(s) "x"']],
+  ])("%j", (argv, lines) => {
+    expect(parseStackTestArgs(argv, ["dev", "prod"])).toEqual({ problems: lines });
   });
 
-  it("explains its arguments", () => {
-    const result = run("deploy");
-    expect(result.status).toBe(2);
-    expect(result.stderr).toContain("usage: npm run stack:test -- up NAME [--smoke] | down NAME | sweep --older-than-days N");
+  it("takes the three commands", () => {
+    expect(parseStackTestArgs(["up", "pr-12", "--smoke"], ["dev"])).toEqual({ command: "up", name: "pr-12", smoke: true });
+    expect(parseStackTestArgs(["down", "test-alice"], ["dev"])).toEqual({ command: "down", name: "test-alice" });
+    expect(parseStackTestArgs(["sweep", "--older-than-days", "7"], ["dev"])).toEqual({ command: "sweep", olderThanDays: 7 });
   });
 });

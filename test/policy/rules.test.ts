@@ -50,6 +50,11 @@ describe("policy pack", () => {
     ["the default compute account", "defimon-node-vm", (r) => (r.inputs.serviceAccount = { email: "123456789012-compute@developer.gserviceaccount.com", scopes: ["https://www.googleapis.com/auth/cloud-platform"] }), "no-default-compute-service-account"],
     ["SSH open to the internet", "defimon-node-net-ssh-iap", (r) => (r.inputs.sourceRanges = ["0.0.0.0/0"]), "no-sensitive-port-open-to-internet"],
     ["RPC open to the IPv6 internet", "defimon-node-net-rpc-iap", (r) => (r.inputs.sourceRanges = ["::/0"]), "no-sensitive-port-open-to-internet"],
+    // However the ranges are split: two halves are everyone, a /8 is 16.7 million addresses.
+    ["RPC open to the internet in two halves", "defimon-node-net-rpc-iap", (r) => (r.inputs.sourceRanges = ["0.0.0.0/1", "128.0.0.0/1"]), "no-sensitive-port-open-to-internet"],
+    ["SSH open to a public /8", "defimon-node-net-ssh-iap", (r) => (r.inputs.sourceRanges = ["35.0.0.0/8"]), "no-sensitive-port-open-to-internet"],
+    ["RPC open to two /17s and a bit more", "defimon-node-net-rpc-iap", (r) => (r.inputs.sourceRanges = ["35.0.0.0/17", "35.0.128.0/17", "36.0.0.0/24"]), "no-sensitive-port-open-to-internet"],
+    ["RPC open to an IPv6 /16", "defimon-node-net-rpc-iap", (r) => (r.inputs.sourceRanges = ["2a00::/16"]), "no-sensitive-port-open-to-internet"],
     ["Grafana in a port range open to all", "defimon-node-net-p2p", (r) => r.inputs.allows.push({ protocol: "tcp", ports: ["3000-3010"] }), "no-sensitive-port-open-to-internet"],
     ["every port open to all", "defimon-node-net-p2p", (r) => r.inputs.allows.push({ protocol: "all" }), "no-sensitive-port-open-to-internet"],
     // GCP takes IP protocol numbers too: 6 is TCP, 17 UDP.
@@ -67,13 +72,26 @@ describe("policy pack", () => {
     expect(firing(await violations(changed(name, change)))).toEqual([policy]);
   });
 
+  it("lets a rule admit a public /16, or private space of any size", async () => {
+    expect(await violations(changed("defimon-node-net-rpc-iap", (r) => (r.inputs.sourceRanges = ["35.0.0.0/17", "35.0.128.0/17", "10.0.0.0/8", "fc00::/7"])))).toEqual([]);
+  });
+
   it("allows the broad roles to people, and narrow roles to service accounts", async () => {
     expect(await violations(changed("defimon-node-log-writer", (r) => (r.inputs = { ...r.inputs, role: "roles/viewer", member: "user:oncall@example.com" })))).toEqual([]);
   });
 
   it("knows protected stacks from its configuration", async () => {
     const unguarded = changed("defimon-node-vm", (r) => (r.inputs.deletionProtection = false));
-    expect(await violations(unguarded, { protectedStacks: [] })).toEqual([]);
+    expect(await violations(unguarded, { "protected-stack-safeguards": { properties: { protectedStacks: [] } } })).toEqual([]);
+  });
+
+  it("takes enforcement levels from its configuration, as Pulumi's --policy-pack-config does", async () => {
+    const unguarded = changed("defimon-node-vm", (r) => (r.inputs.deletionProtection = false));
+    const advisory = await violations(unguarded, { all: { enforcementLevel: "advisory", properties: {} } });
+    expect(advisory.map((v) => [v.policy, v.enforcement])).toEqual([["protected-stack-safeguards", "advisory"]]);
+    const mandatoryAgain = await violations(unguarded, { all: { enforcementLevel: "advisory", properties: {} }, "protected-stack-safeguards": { enforcementLevel: "mandatory", properties: {} } });
+    expect(mandatoryAgain.map((v) => v.enforcement)).toEqual(["mandatory"]);
+    expect(await violations(unguarded, { "protected-stack-safeguards": { enforcementLevel: "disabled", properties: {} } })).toEqual([]);
   });
 
   it("fails a prod stack file whose config turns protection off", async () => {

@@ -40,8 +40,8 @@ function plan(...args: string[]): Promise<Run> {
 
 /** Stack files with bad config, written beside the real ones for the runs and removed after. */
 const extraStackFiles: Record<string, string> = {
-  badconfig: "config:\n  gcp:region: europe-west1\n  defimon:preset: huge\n  defimon:pubsub:\n    ackDeadlineSeconds: 5\n",
-  unguarded: "config:\n  gcp:region: europe-west1\n  defimon:preset: high-load\n  defimon:protect: false\n",
+  badconfig: "config:\n  gcp:project: defimon-dev\n  gcp:region: europe-west1\n  defimon:preset: huge\n  defimon:pubsub:\n    ackDeadlineSeconds: 5\n",
+  unguarded: "config:\n  gcp:project: defimon-dev\n  gcp:region: europe-west1\n  defimon:preset: high-load\n  defimon:protect: false\n",
 };
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), "defimon-plan-"));
@@ -50,7 +50,8 @@ let runs: Record<string, Promise<Run>>;
 
 beforeAll(() => {
   for (const [stack, text] of Object.entries(extraStackFiles)) fs.writeFileSync(path.join(root, `Pulumi.${stack}.yaml`), text);
-  fs.writeFileSync(policyConfig, JSON.stringify({ protectedStacks: ["unguarded"] }));
+  // Pulumi's --policy-pack-config form: keyed by policy name.
+  fs.writeFileSync(policyConfig, JSON.stringify({ "protected-stack-safeguards": { protectedStacks: ["unguarded"] } }));
   runs = {
     prodJson: plan("--stack", "prod", "--json"),
     badConfig: plan("--stack", "badconfig", "--json"),
@@ -105,9 +106,8 @@ describe("npm run plan", () => {
     expect(code).toBe(1);
     expect(stdout).toBe("");
     expect(stderr.trim().split("\n")).toEqual([
-      "invalid stack configuration:",
-      'defimon:preset = "huge": one of small, standard, high-load',
-      "defimon:pubsub.ackDeadlineSeconds = 5: an integer from 10 to 600 seconds",
+      'Pulumi.badconfig.yaml: defimon:preset = "huge": one of small, standard, high-load',
+      "Pulumi.badconfig.yaml: defimon:pubsub.ackDeadlineSeconds = 5: an integer from 10 to 600 seconds",
     ]);
   });
 
@@ -131,7 +131,7 @@ describe("npm run plan", () => {
 
   it("names the stacks there are for an unknown one, and explains its arguments", async () => {
     const missing = await planHere("--stack", "nope");
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("no stack file Pulumi.nope.yaml");
     expect(missing.stderr).toMatch(/stacks here: .*\bdev\b.*\bprod\b/);
     const noStack = await planHere();

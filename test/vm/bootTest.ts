@@ -265,7 +265,8 @@ async function main(): Promise<number> {
   const failed = outcomes.filter((outcome) => outcome.problems.length).length;
   console.log(`# ${elapsed()} s in all; consoles and disks in ${dir}`);
   console.log(`${outcomes.length - failed} passed, ${failed} failed`);
-  if (!failed) fs.rmSync(dir, { recursive: true, force: true });
+  // DEFIMON_BOOT_KEEP=1 keeps the consoles and disks of a passing run too (to profile it).
+  if (!failed && !process.env.DEFIMON_BOOT_KEEP) fs.rmSync(dir, { recursive: true, force: true });
   return failed ? 1 : 0;
 }
 
