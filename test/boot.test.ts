@@ -6,7 +6,7 @@
  * tool fails the test (a check that cannot run must not pass). That the host boots with
  * them is for `npm run test:boot`.
  */
-import { spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -23,18 +23,34 @@ import { planStack } from "./helpers/run";
 
 const root = path.resolve(__dirname, "..");
 
-function tool(command: string, args: string[], cwd: string) {
-  const result = spawnSync(command, args, { cwd, encoding: "utf8" });
-  if (result.error) throw new Error(`${command} could not run (${result.error.message}): .ci/run installs it from Debian's packages`);
-  return { code: result.status, output: `${result.stdout}${result.stderr}` };
+/**
+ * A tool's exit code and output. Asynchronous: each describe starts its tools together in
+ * beforeAll and the tests await them, so the worker waits on them side by side.
+ */
+function tool(command: string, args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.on("error", (error) => reject(new Error(`${command} could not run (${error.message}): .ci/run installs it from Debian's packages`)));
+    child.on("close", (code) => resolve({ code, output }));
+  });
 }
 
 /** Compose v2: $COMPOSE_V2 (a runner's Compose plugin), else where .ci/compose-v2 puts it. */
 const composeV2 = process.env.COMPOSE_V2 ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "defimon", "compose-v2", "docker-compose");
 
 function compose(args: string[], cwd: string) {
-  if (!fs.existsSync(composeV2)) throw new Error(`Compose v2 is not at ${composeV2}: run .ci/compose-v2 (.ci/run does)`);
+  if (!fs.existsSync(composeV2)) return Promise.reject(new Error(`Compose v2 is not at ${composeV2}: run .ci/compose-v2 (.ci/run does)`));
   return tool(composeV2, args, cwd);
+}
+
+type Run = ReturnType<typeof tool>;
+/** Started now, awaited by a test; a rejection is the test's, not an unhandled one. */
+function started(run: Run): Run {
+  run.catch(() => undefined);
+  return run;
 }
 
 /** The Compose Specification's JSON schema (compose-spec/compose-spec, schema/compose-spec.json). */
@@ -63,23 +79,29 @@ function writeFiles(files: Record<string, string>): string {
 describe.each(["dev", "prod"])("boot files of stack %s", (stack) => {
   let vmDir: string;
   let files: Record<string, string>;
+  let runs: Record<"shellcheck" | "compose" | "yamllint", Run>;
   beforeAll(async () => {
     files = renderedFiles(await planStack(stack));
     vmDir = path.join(writeFiles(files), "defimon-node-vm");
+    runs = {
+      shellcheck: started(tool("shellcheck", ["--shell=bash", "startup.sh", "shutdown.sh"], vmDir)),
+      compose: started(compose(["--project-name", composeProjectName, "-f", "docker-compose.yml", "config", "--quiet"], vmDir)),
+      yamllint: started(tool("yamllint", ["--strict", "-c", path.join(root, ".yamllint.yaml"), "docker-compose.yml", "prometheus.yml", "grafana-datasources.yml", "ops-agent.yaml"], vmDir)),
+    };
   });
 
   it("are all there", () => {
     expect(fs.readdirSync(vmDir).sort()).toEqual([".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "ops-agent.yaml", "prometheus.yml", "shutdown.sh", "startup.sh"]);
   });
 
-  it("pass shellcheck", () => {
-    const result = tool("shellcheck", ["--shell=bash", "startup.sh", "shutdown.sh"], vmDir);
+  it("pass shellcheck", async () => {
+    const result = await runs.shellcheck;
     expect(result.output).toBe("");
     expect(result.code).toBe(0);
   });
 
-  it("pass Compose v2's validation of the compose file", () => {
-    const result = compose(["--project-name", composeProjectName, "-f", "docker-compose.yml", "config", "--quiet"], vmDir);
+  it("pass Compose v2's validation of the compose file", async () => {
+    const result = await runs.compose;
     expect(result.output).toBe("");
     expect(result.code).toBe(0);
   });
@@ -88,8 +110,8 @@ describe.each(["dev", "prod"])("boot files of stack %s", (stack) => {
     expect(schemaProblems(files["defimon-node-vm/docker-compose.yml"])).toEqual([]);
   });
 
-  it("pass yamllint", () => {
-    const result = tool("yamllint", ["--strict", "-c", path.join(root, ".yamllint.yaml"), "docker-compose.yml", "prometheus.yml", "grafana-datasources.yml", "ops-agent.yaml"], vmDir);
+  it("pass yamllint", async () => {
+    const result = await runs.yamllint;
     expect(result.output).toBe("");
     expect(result.code).toBe(0);
   });
@@ -105,20 +127,29 @@ describe.each(["dev", "prod"])("boot files of stack %s", (stack) => {
   });
 });
 
+// The repository's own files and the validators' own rejections: started as the file loads.
+const yamlFiles = [...fs.readdirSync(root).filter((file) => /\.ya?ml$/.test(file)), "policy/PulumiPolicy.yaml", ".github"];
+const repositoryRuns = {
+  shellcheck: started(tool("shellcheck", ["--shell=bash", ".ci/run", ".ci/node22", "scripts/bootstrap-state.sh", "scripts/bootstrap-ci.sh", "boot/startup.sh", "boot/shutdown.sh"], root)),
+  yamllint: started(tool("yamllint", ["--strict", "-c", ".yamllint.yaml", ...yamlFiles], root)),
+  badShell: started(tool("shellcheck", ["bad.sh"], writeFiles({ "bad.sh": "#!/usr/bin/env bash\nrm -rf $1/data\n" }))),
+  unknownKey: started(compose(["-f", "docker-compose.yml", "config", "--quiet"], writeFiles({ "docker-compose.yml": "services:\n  geth:\n    image: ethereum/client-go:v1.17.5\n    restart_policy: always\n" }))),
+  dangling: started(compose(["-f", "docker-compose.yml", "config", "--quiet"], writeFiles({ "docker-compose.yml": "services:\n  lighthouse:\n    image: sigp/lighthouse:v8.0.0\n    depends_on: [geth]\n" }))),
+  duplicateKeys: started(tool("yamllint", ["--strict", "-c", path.join(root, ".yamllint.yaml"), "x.yml"], writeFiles({ "x.yml": "---\na: 1\na: 2\n" }))),
+};
+
 describe("the repository's own scripts", () => {
-  it("pass shellcheck (CI, Node bootstrap, state and CI bootstrap, boot scripts)", () => {
-    const scripts = [".ci/run", ".ci/node22", "scripts/bootstrap-state.sh", "scripts/bootstrap-ci.sh", "boot/startup.sh", "boot/shutdown.sh"];
-    const result = tool("shellcheck", ["--shell=bash", ...scripts], root);
+  it("pass shellcheck (CI, Node bootstrap, state and CI bootstrap, boot scripts)", async () => {
+    const result = await repositoryRuns.shellcheck;
     expect(result.output).toBe("");
     expect(result.code).toBe(0);
   });
 });
 
 describe("the repository's own YAML", () => {
-  it("passes yamllint (Pulumi project, stack and policy files, workflows)", () => {
-    const files = [...fs.readdirSync(root).filter((file) => /\.ya?ml$/.test(file)), "policy/PulumiPolicy.yaml", ".github"];
-    expect(files).toEqual(expect.arrayContaining(["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"]));
-    const result = tool("yamllint", ["--strict", "-c", ".yamllint.yaml", ...files], root);
+  it("passes yamllint (Pulumi project, stack and policy files, workflows)", async () => {
+    expect(yamlFiles).toEqual(expect.arrayContaining(["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"]));
+    const result = await repositoryRuns.yamllint;
     expect(result.output).toBe("");
     expect(result.code).toBe(0);
   });
@@ -126,16 +157,13 @@ describe("the repository's own YAML", () => {
 
 describe("the validators themselves", () => {
   // Each tool must be able to say no; otherwise the checks above prove nothing.
-  it("shellcheck rejects an unquoted expansion", () => {
-    const dir = writeFiles({ "bad.sh": "#!/usr/bin/env bash\nrm -rf $1/data\n" });
-    expect(tool("shellcheck", ["bad.sh"], dir).code).not.toBe(0);
+  it("shellcheck rejects an unquoted expansion", async () => {
+    expect((await repositoryRuns.badShell).code).not.toBe(0);
   });
 
-  it("Compose v2 rejects an unknown service key and a dependency on a service that does not exist", () => {
-    const unknownKey = writeFiles({ "docker-compose.yml": "services:\n  geth:\n    image: ethereum/client-go:v1.17.5\n    restart_policy: always\n" });
-    expect(compose(["-f", "docker-compose.yml", "config", "--quiet"], unknownKey).output).toContain("Additional property restart_policy is not allowed");
-    const dangling = writeFiles({ "docker-compose.yml": "services:\n  lighthouse:\n    image: sigp/lighthouse:v8.0.0\n    depends_on: [geth]\n" });
-    const result = compose(["-f", "docker-compose.yml", "config", "--quiet"], dangling);
+  it("Compose v2 rejects an unknown service key and a dependency on a service that does not exist", async () => {
+    expect((await repositoryRuns.unknownKey).output).toContain("Additional property restart_policy is not allowed");
+    const result = await repositoryRuns.dangling;
     expect(result.code).not.toBe(0);
     expect(result.output).toContain("depends on undefined service");
   });
@@ -145,9 +173,8 @@ describe("the validators themselves", () => {
     expect(schemaProblems("services:\n  geth:\n    image: x:1\n    stop_grace_period: [5m]\n").length).toBeGreaterThan(0);
   });
 
-  it("yamllint rejects duplicate keys", () => {
-    const dir = writeFiles({ "x.yml": "---\na: 1\na: 2\n" });
-    expect(tool("yamllint", ["--strict", "-c", path.join(root, ".yamllint.yaml"), "x.yml"], dir).code).not.toBe(0);
+  it("yamllint rejects duplicate keys", async () => {
+    expect((await repositoryRuns.duplicateKeys).code).not.toBe(0);
   });
 });
 

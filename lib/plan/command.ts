@@ -16,8 +16,7 @@ import { parseArgs } from "util";
 import { ConfigError, parseEngineConfig, StackConfig } from "../config";
 import { estimateMonthlyCost, formatCost } from "../cost";
 import { formatJson, formatTree, renderedFiles } from "./format";
-import { evaluatePolicies, formatViolations } from "./policy";
-import { parsePolicyPackConfig, PolicyPackConfig } from "./policyConfig";
+import type { PolicyPackConfig } from "./policyConfig";
 import { formatQuotas, quotaNeeds } from "./quotas";
 import { loadProgram, projectRoot, runProgram } from "./run";
 import { readStackConfigFiles, StackConfigError, StackConfigFiles, stackNames } from "./stackFiles";
@@ -73,7 +72,7 @@ interface Invocation {
 }
 
 /** The arguments checked; every problem at once. */
-function parseInvocation(argv: string[], projectDir: string): Invocation | { problems: string[] } | "help" {
+async function parseInvocation(argv: string[], projectDir: string): Promise<Invocation | { problems: string[] } | "help"> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, strict: true, tokens: true });
@@ -108,6 +107,8 @@ function parseInvocation(argv: string[], projectDir: string): Invocation | { pro
       problems.push(`${at}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder, not a file" : `cannot be read (${code})`}`);
     }
     if (text !== undefined) {
+      // The policy pack (and the JSON Schema validator) load only when asked for.
+      const { parsePolicyPackConfig } = await import("./policyConfig");
       const result = parsePolicyPackConfig(text, `--policy-config ${configFile}`);
       problems.push(...result.problems);
       policyConfig = result.config;
@@ -146,7 +147,7 @@ function readStack(projectDir: string, stack: string): { files: StackConfigFiles
 
 /** The plan command: returns the exit code. `projectDir` is the folder with Pulumi.yaml (tests use others). */
 export async function planCommand(argv: string[], io: CommandIO = consoleIO, projectDir: string = projectRoot): Promise<number> {
-  const invocation = parseInvocation(argv, projectDir);
+  const invocation = await parseInvocation(argv, projectDir);
   if (invocation === "help") {
     io.out(usage);
     return 0;
@@ -181,6 +182,7 @@ export async function planCommand(argv: string[], io: CommandIO = consoleIO, pro
   }
   let code = 0;
   if (invocation.policy) {
+    const { evaluatePolicies, formatViolations } = await import("./policy");
     const violations = await evaluatePolicies(plan, invocation.policyConfig);
     const mandatory = violations.filter((violation) => violation.enforcement === "mandatory");
     const advisory = violations.filter((violation) => violation.enforcement === "advisory");

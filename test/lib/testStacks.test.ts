@@ -123,7 +123,7 @@ describe("stale test stacks", () => {
 });
 
 describe("npm run stack:test", () => {
-  const run = (env: NodeJS.ProcessEnv, ...args: string[]) => spawnSync(process.execPath, [require.resolve("tsx/cli"), "scripts/stackTest.ts", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
+  const run = (env: NodeJS.ProcessEnv, ...args: string[]) => spawnSync(process.execPath, [path.join(root, "scripts", "ts.js"), "scripts/stackTest.ts", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
 
   it("without the Pulumi CLI: one line saying so, exit 1, nothing left in the checkout", () => {
     const result = run({ PATH: "/nonexistent" }, "up", "test-alice");
