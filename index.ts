@@ -11,18 +11,31 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { Encryption } from "./components/encryption";
-import { EventBus } from "./components/eventBus";
+import { EventAnalytics } from "./components/eventAnalytics";
+import { deadLetterSourceAttribute, EventBus } from "./components/eventBus";
 import { GethHost } from "./components/gethHost";
 import { pinImages } from "./components/imagePins";
 import { Operability } from "./components/monitoring";
 import { NodeNetwork } from "./components/nodeNetwork";
 import { NodeSecrets } from "./components/nodeSecrets";
 import { ProjectServices } from "./components/projectServices";
-import { ServiceAccount } from "./components/serviceAccount";
-import { loadStackConfig } from "./lib/config";
+import { ServiceIdentities } from "./components/serviceIdentities";
+import { ConsumerConfig, loadStackConfig, StackConfig } from "./lib/config";
+import { bigQueryColumns, eventSchemaText } from "./lib/eventSchema";
 import { ports } from "./lib/hostLayout";
 import { resourceLabels, stackScopedName } from "./lib/naming";
-import { renderEventStreamEnv } from "./lib/render/eventStreamEnv";
+import { consumerEnv, ConsumerEnvInput, renderEventStreamEnv } from "./lib/render/eventStreamEnv";
+
+/** The consumer that keeps the guide's subscription name (`<topic>-sub`), if one does. */
+const guideConsumer = (config: StackConfig) => Object.keys(config.consumers).find((name) => config.consumers[name].subscription === `${config.pubsub.topic}-sub`);
+
+const consumerEnvInput = (consumer: ConsumerConfig): ConsumerEnvInput => ({
+  subscription: consumer.subscription,
+  ackDeadlineSeconds: consumer.ackDeadlineSeconds,
+  maxDeliveryAttempts: consumer.maxDeliveryAttempts,
+  minimumBackoffSeconds: consumer.minimumBackoff,
+  maximumBackoffSeconds: consumer.maximumBackoff,
+});
 
 async function defimonStack() {
   const config = loadStackConfig();
@@ -52,10 +65,14 @@ async function defimonStack() {
       // Budgets belong to the billing account, but their API is called from this project.
       ...(config.budget ? ["billingbudgets.googleapis.com"] : []),
       ...(images.repositories.length ? ["artifactregistry.googleapis.com"] : []),
+      ...(config.analytics.bigQuery ? ["bigquery.googleapis.com"] : []),
+      ...(config.analytics.bigQuery && config.analytics.archive ? ["storage.googleapis.com"] : []),
     ],
   });
   const afterApis = { dependsOn: [apis] };
 
+  // BigQuery and Cloud Storage use a customer-managed key only in their own location.
+  const sinkKey = config.analytics.bigQuery && config.kms.location === config.node.region;
   const encryption = new Encryption(
     "defimon-kms",
     {
@@ -64,7 +81,12 @@ async function defimonStack() {
       cryptoKeyName: config.kms.cryptoKey,
       rotationPeriodSeconds: config.kms.rotationPeriod,
       protect: config.protect,
-      keyUsers: { "pubsub-agent": apis.pubsubServiceAgent.member },
+      keyUsers: {
+        "pubsub-agent": apis.pubsubServiceAgent.member,
+        // The sinks' service agents, where the key can serve them (same location).
+        ...(sinkKey ? { "bigquery-agent": gcp.bigquery.getDefaultServiceAccountOutput({}).member } : {}),
+        ...(sinkKey && config.analytics.archive ? { "storage-agent": gcp.storage.getProjectServiceAccountOutput({}).member } : {}),
+      },
       labels,
     },
     afterApis,
@@ -74,12 +96,8 @@ async function defimonStack() {
     "defimon-events",
     {
       topicName: config.pubsub.topic,
-      subscriptionName: config.pubsub.subscription,
-      ackDeadlineSeconds: config.pubsub.ackDeadlineSeconds,
-      messageRetentionSeconds: config.pubsub.messageRetentionDuration,
-      minimumBackoffSeconds: config.pubsub.minimumBackoff,
-      maximumBackoffSeconds: config.pubsub.maximumBackoff,
-      maxDeliveryAttempts: config.pubsub.maxDeliveryAttempts,
+      schemaDefinition: eventSchemaText(),
+      consumers: config.consumers,
       kmsKeyName: encryption.cryptoKey.id,
       kmsKeyReady: Object.values(encryption.keyUserGrants),
       pubsubServiceAgentMember: apis.pubsubServiceAgent.member,
@@ -89,47 +107,25 @@ async function defimonStack() {
     afterApis,
   );
 
-  const services = new ServiceAccount(
-    "defimon-service",
-    {
-      accountId: config.serviceAccount.accountId,
-      displayName: "DEFIMON services",
-      publishTo: { events: eventBus.topic.name },
-      subscribeTo: { events: eventBus.subscription.name, "dead-letter": eventBus.deadLetterSubscription.name },
-      createKey: config.serviceAccount.createKey,
-      keyRotation: config.serviceAccount.keyRotation,
-    },
-    afterApis,
-  );
-
-  const topicName = eventBus.topic.name;
-  const subscriptionName = eventBus.subscription.name;
-  const deadLetterTopicName = eventBus.deadLetterTopic.name;
-  const deadLetterSubscriptionName = eventBus.deadLetterSubscription.name;
   const cryptoKeyId = encryption.cryptoKey.id;
-
-  /** The `.env` the services read (no credentials in it). */
-  const eventStreamEnv = pulumi
-    .all([projectId, topicName, subscriptionName, deadLetterTopicName, deadLetterSubscriptionName, cryptoKeyId])
-    .apply(([projectId, topic, subscription, deadLetterTopic, deadLetterSubscription, kmsKeyName]) =>
+  const guide = guideConsumer(config);
+  /** The `.env` a service reads (no credentials in it); a consumer's names its own subscription. */
+  const envOf = (service?: string) =>
+    pulumi.all([projectId, cryptoKeyId]).apply(([projectId, kmsKeyName]) =>
       renderEventStreamEnv(
         {
-          // Empty only when the provider has no default project; the client libraries then use ADC's.
           projectId,
-          topic,
-          subscription,
-          deadLetterTopic,
-          deadLetterSubscription,
-          ackDeadlineSeconds: config.pubsub.ackDeadlineSeconds,
-          maxDeliveryAttempts: config.pubsub.maxDeliveryAttempts,
-          minimumBackoffSeconds: config.pubsub.minimumBackoff,
-          maximumBackoffSeconds: config.pubsub.maximumBackoff,
+          topic: config.pubsub.topic,
+          deadLetterTopic: `${config.pubsub.topic}-dead-letter`,
           kmsKeyName,
           eventStream: config.eventStream,
+          consumer: service !== undefined && config.consumers[service] ? consumerEnvInput(config.consumers[service]) : undefined,
         },
         stack,
+        service,
       ),
     );
+  const eventStreamEnv = envOf(guide);
 
   // The Geth host.
   const nodeTag = "defimon-node";
@@ -170,9 +166,11 @@ async function defimonStack() {
       checkpointSyncUrl: config.node.checkpointSyncUrl,
       pinnedImages: images.pinned,
       imageRepositories: images.repositories,
-      services: config.services,
+      // A consumer on the host reads its own subscription.
+      services: Object.fromEntries(
+        Object.entries(config.services).map(([name, service]) => [name, { ...service, environment: config.consumers[name] ? consumerEnv(consumerEnvInput(config.consumers[name])) : {} }]),
+      ),
       eventStreamEnv,
-      publishTopic: eventBus.topic.name,
       projectId,
       secretFiles: nodeSecrets.secretFiles,
       secrets: nodeSecrets.secrets,
@@ -185,13 +183,62 @@ async function defimonStack() {
     afterApis,
   );
 
+  // One identity per publisher and consumer; the host's services share the host's account.
+  const identities = new ServiceIdentities(
+    "defimon-identities",
+    {
+      publishers: config.publishers,
+      consumers: Object.fromEntries(Object.entries(eventBus.consumers).map(([name, consumer]) => [name, consumer.subscription.name])),
+      topic: eventBus.topic.name,
+      onHost: Object.keys(config.services),
+      hostMember: host.serviceAccount.member,
+      accountIdOf: (service) => stackScopedName(`dfm-${service}`, stack, 30),
+      createKeys: config.serviceAccount.createKey,
+      keyRotation: config.serviceAccount.keyRotation,
+    },
+    afterApis,
+  );
+
+  const analytics = config.analytics.bigQuery
+    ? new EventAnalytics(
+        "defimon-analytics",
+        {
+          topic: eventBus.topic.id,
+          topicName: config.pubsub.topic,
+          deadLetterTopic: eventBus.deadLetterTopic.id,
+          deadLetterSourceAttribute,
+          ackDeadlineSeconds: config.pubsub.ackDeadlineSeconds,
+          messageRetentionSeconds: config.pubsub.messageRetentionDuration,
+          minimumBackoffSeconds: config.pubsub.minimumBackoff,
+          maximumBackoffSeconds: config.pubsub.maximumBackoff,
+          maxDeliveryAttempts: config.pubsub.maxDeliveryAttempts,
+          projectId,
+          location: config.node.region,
+          datasetId: config.analytics.dataset,
+          tableId: config.analytics.table,
+          columns: bigQueryColumns(),
+          partitionExpirationDays: config.analytics.partitionExpirationDays,
+          // BigQuery and Cloud Storage take only a key of their own location.
+          kmsKeyName: sinkKey ? cryptoKeyId : undefined,
+          kmsKeyReady: Object.values(encryption.keyUserGrants),
+          archive: config.analytics.archive,
+          archiveRetentionDays: config.analytics.archiveRetentionDays,
+          pubsubServiceAgentMember: apis.pubsubServiceAgent.member,
+          protect: config.protect,
+          labels,
+        },
+        afterApis,
+      )
+    : undefined;
+
   // Alerts and the dashboard for the event bus and the node.
+  const consumerSubscriptions = Object.values(config.consumers).map((consumer) => consumer.subscription);
   const operability = new Operability(
     "defimon-ops",
     {
-      subscriptionName,
-      deadLetterSubscriptionName,
-      topicName,
+      subscriptionNames: consumerSubscriptions,
+      deadLetterSubscriptionNames: consumerSubscriptions.map((subscription) => `${subscription}-dead-letter`),
+      topicName: config.pubsub.topic,
       instanceId: host.instance.instanceId,
       instanceName: host.instance.name,
       emails: config.alerts.emails,
@@ -211,19 +258,31 @@ async function defimonStack() {
   const tunnel = (port: number, localPort: number) =>
     pulumi.interpolate`gcloud compute start-iap-tunnel ${vmName} ${port} --local-host-port=localhost:${localPort} --zone ${zone} --project ${projectId}`;
 
-  // The stack outputs. The key is only there when config creates one.
+  // The stack outputs. Keys are only there when config creates them.
+  const keys = Object.entries(identities.accounts).flatMap(([service, account]) => (account.keyJson ? [[service, account.keyJson] as const] : []));
   return {
-    topicName,
+    topicName: eventBus.topic.name,
     topicId: eventBus.topic.id,
-    subscriptionName,
-    subscriptionId: eventBus.subscription.id,
-    deadLetterTopicName,
+    schemaId: eventBus.schema.id,
+    deadLetterTopicName: eventBus.deadLetterTopic.name,
     deadLetterTopicId: eventBus.deadLetterTopic.id,
-    deadLetterSubscriptionName,
-    deadLetterSubscriptionId: eventBus.deadLetterSubscription.id,
+    /** Each consumer's subscription and dead-letter subscription. */
+    subscriptions: pulumi.output(Object.fromEntries(Object.entries(eventBus.consumers).map(([name, c]) => [name, { subscription: c.subscription.name, deadLetter: c.deadLetterSubscription.name }]))),
+    /** The guide's subscription (stream processing's), for clients that know only that one. */
+    ...(guide ? { subscriptionName: eventBus.consumers[guide].subscription.name, deadLetterSubscriptionName: eventBus.consumers[guide].deadLetterSubscription.name } : {}),
     cryptoKeyId,
-    serviceAccountEmail: services.account.email,
+    /** Each service's account off the host; the host's services run as nodeServiceAccountEmail. */
+    serviceAccountEmails: pulumi.output(Object.fromEntries(Object.entries(identities.accounts).map(([service, account]) => [service, account.account.email]))),
+    nodeServiceAccountEmail: host.serviceAccount.email,
     eventStreamEnv,
+    /** Each publisher's and consumer's .env. */
+    serviceEnvs: pulumi.output(Object.fromEntries([...new Set([...config.publishers, ...Object.keys(config.consumers)])].sort().map((service) => [service, envOf(service)]))),
+    ...(analytics
+      ? {
+          analyticsTable: pulumi.interpolate`${projectId}.${analytics.dataset.datasetId}.${analytics.table.tableId}`,
+          bigQuerySubscriptionName: analytics.bigQuerySubscription.name,
+        }
+      : {}),
     nodeVmName: vmName,
     nodeZone: zone,
     nodeNetwork: config.node.network,
@@ -237,9 +296,9 @@ async function defimonStack() {
     grafanaPasswordSecret: nodeSecrets.secrets["grafana-admin-password"].secretId,
     snapshotScheduleName: host.snapshotSchedule.name,
     dashboardId: operability.dashboard.id,
-    // Base64 of the JSON key file, a secret:
-    //   pulumi stack output serviceAccountKey --show-secrets | base64 -d > key.json
-    ...(services.keyJson ? { serviceAccountKey: services.keyJson } : {}),
+    // Base64 of each JSON key file, secrets:
+    //   pulumi stack output serviceAccountKeys --show-secrets | jq -r '.["ml-pipeline"]' | base64 -d > key.json
+    ...(keys.length ? { serviceAccountKeys: pulumi.secret(pulumi.output(Object.fromEntries(keys))) } : {}),
   };
 }
 

@@ -235,12 +235,13 @@ write_stack_files() {
 }
 
 # Writes one secret's latest version to FILE. 403 and 404 (IAM grants and new versions
-# take minutes to apply), 429 and 5xx are retried for up to 10 minutes.
+# take minutes to apply), 429 and 5xx are retried for up to 10 minutes. The access token
+# (TOKEN, shared by one pass over the secrets) is fetched again before each retry.
 fetch_secret() {
-  local name=$1 file=$2 project=$3 token code started=$SECONDS delay=2
+  local name=$1 file=$2 project=$3 code started=$SECONDS delay=2
   while :; do
-    token=$(access_token)
-    code=$(curl --silent --output "$file.json" --write-out '%{http_code}' -H "Authorization: Bearer $token" \
+    [ -n "$TOKEN" ] || TOKEN=$(access_token)
+    code=$(curl --silent --output "$file.json" --write-out '%{http_code}' -H "Authorization: Bearer $TOKEN" \
       "https://secretmanager.googleapis.com/v1/projects/$project/secrets/$name/versions/latest:access") || code=000
     if [ "$code" = 200 ]; then
       python3 -c 'import base64,json,sys; sys.stdout.buffer.write(base64.b64decode(json.load(sys.stdin)["payload"]["data"]))' <"$file.json" >"$file"
@@ -253,6 +254,7 @@ fetch_secret() {
       return 1
     fi
     log "secret $name: HTTP $code; retrying (new IAM grants take minutes to apply)"
+    TOKEN=""
     sleep "$delay"
     delay=$((delay < 16 ? delay * 2 : 16))
   done
@@ -262,6 +264,7 @@ fetch_secrets() {
   local manifest project name dir file mode owner
   manifest=$(attribute defimon-secrets)
   project=$(metadata "project/project-id")
+  TOKEN=""
   mkdir -p "$SECRETS_DIR"
   chmod 0711 "$SECRETS_DIR"
   while read -r name dir file mode owner; do

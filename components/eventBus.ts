@@ -1,21 +1,23 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import type { ConsumerConfig } from "../lib/config";
 import { toGcpDuration } from "../lib/durations";
 
 export interface EventBusArgs {
   /** Topic the services publish to. Config default: `defimon-events`. */
   topicName: string;
-  /** Pull subscription the consumers read. Config default: `defimon-events-sub`. */
-  subscriptionName: string;
-  /** 10-600 s; the guide's 600 gives slow consumers (ML scoring) the longest window before redelivery. */
-  ackDeadlineSeconds: number;
-  /** How long unacked messages are kept: 600 s to 7 days (the guide: 7 days). */
-  messageRetentionSeconds: number;
-  /** Retry policy backoff bounds, 0-600 s each, minimum <= maximum (the guide: 1 s and 600 s). */
-  minimumBackoffSeconds: number;
-  maximumBackoffSeconds: number;
-  /** Deliveries before a message goes to the dead-letter topic: 5-100 (the guide: 5). */
-  maxDeliveryAttempts: number;
+  /**
+   * The event schema's Protocol Buffers text (schema/defimon-event.proto). The topic
+   * refuses any message that does not parse as it (JSON encoding): publishers get the error.
+   */
+  schemaDefinition: string;
+  /**
+   * One pull subscription per consumer group (Pub/Sub's consumer group), with its settings
+   * resolved in config: ack deadline 10-600 s, retention 10 min to 7 days, backoff 0-600 s,
+   * 5-100 delivery attempts, an optional filter (at most 256 bytes), exactly-once delivery,
+   * message ordering. Default: the guide's four, stream processing on `defimon-events-sub`.
+   */
+  consumers: Record<string, ConsumerConfig>;
   /** Customer-managed key for both topics (`projects/.../cryptoKeys/...`). */
   kmsKeyName: pulumi.Input<string>;
   /**
@@ -31,34 +33,56 @@ export interface EventBusArgs {
   labels: Record<string, string>;
 }
 
+/** One consumer group's subscriptions and the grant that lets Pub/Sub dead-letter from it. */
+export interface ConsumerSubscriptions {
+  subscription: gcp.pubsub.Subscription;
+  /** Its dead letters only: the shared dead-letter topic, filtered on the source subscription. */
+  deadLetterSubscription: gcp.pubsub.Subscription;
+  /** The service agent's subscriber grant on the subscription (to ack what it dead-letters). */
+  deadLetterSubscriberGrant: gcp.pubsub.SubscriptionIAMMember;
+}
+
+/** Pub/Sub stamps every dead letter with its source subscription's ID (Pub/Sub, "Dead-letter topics", dead-letter attributes). */
+export const deadLetterSourceAttribute = "CloudPubSubDeadLetterSourceSubscription";
+
+/** An empty TTL means "never expires"; without it GCP deletes a subscription idle for 31 days. */
+export const neverExpire = { ttl: "" };
+
 /**
- * The DEFIMON event stream: a CMEK-encrypted topic, its pull subscription with retry
- * policy and dead-lettering, and a dead-letter topic with a subscription of its own
- * so that dead letters are kept (as long as the main subscription keeps messages),
- * can be read, and can be replayed (acked dead letters are retained for `seek`).
+ * The DEFIMON event stream: a CMEK-encrypted topic that enforces the event schema, one
+ * pull subscription per consumer group with retry policy and dead-lettering, and one
+ * dead-letter topic for all of them, read through a dead-letter subscription per consumer
+ * (dead letters are kept as long as their consumer keeps messages, and acked ones are
+ * retained for `seek`, so they can be replayed).
  */
 export class EventBus extends pulumi.ComponentResource {
+  readonly schema: gcp.pubsub.Schema;
   readonly topic: gcp.pubsub.Topic;
-  readonly subscription: gcp.pubsub.Subscription;
   readonly deadLetterTopic: gcp.pubsub.Topic;
-  readonly deadLetterSubscription: gcp.pubsub.Subscription;
+  readonly consumers: Record<string, ConsumerSubscriptions>;
   /** The service agent's publisher grant on the dead-letter topic (dead-lettering needs it). */
   readonly deadLetterPublisherGrant: gcp.pubsub.TopicIAMMember;
-  /** The service agent's subscriber grant on the main subscription (to ack what it dead-letters). */
-  readonly deadLetterSubscriberGrant: gcp.pubsub.SubscriptionIAMMember;
 
   constructor(name: string, args: EventBusArgs, opts?: pulumi.ComponentResourceOptions) {
     super("defimon:pubsub:EventBus", name, {}, opts);
 
     const topicOptions: pulumi.CustomResourceOptions = { parent: this, protect: args.protect, dependsOn: args.kmsKeyReady };
     const stateful: pulumi.CustomResourceOptions = { parent: this, protect: args.protect };
-    const retention = toGcpDuration(args.messageRetentionSeconds);
-    // An empty TTL means "never expires"; without it GCP deletes a subscription idle for 31 days.
-    const neverExpire = { ttl: "" };
+
+    this.schema = new gcp.pubsub.Schema(
+      `${name}-schema`,
+      { name: `${args.topicName}-event`, type: "PROTOCOL_BUFFER", definition: args.schemaDefinition },
+      { parent: this, protect: args.protect },
+    );
 
     this.topic = new gcp.pubsub.Topic(
       `${name}-topic`,
-      { name: args.topicName, kmsKeyName: args.kmsKeyName, labels: args.labels },
+      {
+        name: args.topicName,
+        kmsKeyName: args.kmsKeyName,
+        schemaSettings: { schema: this.schema.id, encoding: "JSON" },
+        labels: args.labels,
+      },
       topicOptions,
     );
 
@@ -68,36 +92,52 @@ export class EventBus extends pulumi.ComponentResource {
       topicOptions,
     );
 
-    this.subscription = new gcp.pubsub.Subscription(
-      `${name}-subscription`,
-      {
-        name: args.subscriptionName,
-        topic: this.topic.id,
-        ackDeadlineSeconds: args.ackDeadlineSeconds,
-        messageRetentionDuration: retention,
-        retryPolicy: {
-          minimumBackoff: toGcpDuration(args.minimumBackoffSeconds),
-          maximumBackoff: toGcpDuration(args.maximumBackoffSeconds),
-        },
-        deadLetterPolicy: { deadLetterTopic: this.deadLetterTopic.id, maxDeliveryAttempts: args.maxDeliveryAttempts },
-        expirationPolicy: neverExpire,
-        labels: args.labels,
-      },
-      stateful,
-    );
-
-    this.deadLetterSubscription = new gcp.pubsub.Subscription(
-      `${name}-dead-letter-subscription`,
-      {
-        name: `${args.subscriptionName}-dead-letter`,
-        topic: this.deadLetterTopic.id,
-        ackDeadlineSeconds: args.ackDeadlineSeconds,
-        messageRetentionDuration: retention,
-        retainAckedMessages: true,
-        expirationPolicy: neverExpire,
-        labels: args.labels,
-      },
-      stateful,
+    const guideSubscription = `${args.topicName}-sub`;
+    this.consumers = Object.fromEntries(
+      Object.entries(args.consumers).map(([consumer, settings]) => {
+        const child = `${name}-${consumer}`;
+        // The guide's single subscription had these names before consumers existed: the
+        // aliases keep it (and the messages it holds) in place instead of replacing it.
+        const was = (part: string) => (settings.subscription === guideSubscription ? { aliases: [{ name: `${name}-${part}` }] } : {});
+        const retention = toGcpDuration(settings.messageRetentionDuration);
+        const subscription = new gcp.pubsub.Subscription(
+          `${child}-subscription`,
+          {
+            name: settings.subscription,
+            topic: this.topic.id,
+            ackDeadlineSeconds: settings.ackDeadlineSeconds,
+            messageRetentionDuration: retention,
+            retryPolicy: { minimumBackoff: toGcpDuration(settings.minimumBackoff), maximumBackoff: toGcpDuration(settings.maximumBackoff) },
+            deadLetterPolicy: { deadLetterTopic: this.deadLetterTopic.id, maxDeliveryAttempts: settings.maxDeliveryAttempts },
+            filter: settings.filter,
+            enableExactlyOnceDelivery: settings.exactlyOnceDelivery,
+            enableMessageOrdering: settings.messageOrdering,
+            expirationPolicy: neverExpire,
+            labels: { ...args.labels, consumer },
+          },
+          { ...stateful, ...was("subscription") },
+        );
+        const deadLetterSubscription = new gcp.pubsub.Subscription(
+          `${child}-dead-letter-subscription`,
+          {
+            name: `${settings.subscription}-dead-letter`,
+            topic: this.deadLetterTopic.id,
+            filter: `attributes.${deadLetterSourceAttribute} = "${settings.subscription}"`,
+            ackDeadlineSeconds: settings.ackDeadlineSeconds,
+            messageRetentionDuration: retention,
+            retainAckedMessages: true,
+            expirationPolicy: neverExpire,
+            labels: { ...args.labels, consumer },
+          },
+          { ...stateful, ...was("dead-letter-subscription") },
+        );
+        const deadLetterSubscriberGrant = new gcp.pubsub.SubscriptionIAMMember(
+          `${child}-dead-letter-subscriber`,
+          { subscription: subscription.name, role: "roles/pubsub.subscriber", member: args.pubsubServiceAgentMember },
+          { parent: this, ...was("dead-letter-subscriber") },
+        );
+        return [consumer, { subscription, deadLetterSubscription, deadLetterSubscriberGrant }];
+      }),
     );
 
     this.deadLetterPublisherGrant = new gcp.pubsub.TopicIAMMember(
@@ -106,17 +146,10 @@ export class EventBus extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.deadLetterSubscriberGrant = new gcp.pubsub.SubscriptionIAMMember(
-      `${name}-dead-letter-subscriber`,
-      { subscription: this.subscription.name, role: "roles/pubsub.subscriber", member: args.pubsubServiceAgentMember },
-      { parent: this },
-    );
-
     this.registerOutputs({
       topicId: this.topic.id,
-      subscriptionId: this.subscription.id,
       deadLetterTopicId: this.deadLetterTopic.id,
-      deadLetterSubscriptionId: this.deadLetterSubscription.id,
+      subscriptionIds: Object.fromEntries(Object.entries(this.consumers).map(([consumer, c]) => [consumer, c.subscription.id])),
     });
   }
 }

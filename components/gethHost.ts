@@ -43,12 +43,10 @@ export interface GethHostArgs {
   pinnedImages: Record<string, string>;
   /** Artifact Registry repositories those images come from: the host's account gets reader on each, nothing more. */
   imageRepositories: ArtifactRepository[];
-  /** DEFIMON services: port, command (their images are in pinnedImages). */
-  services: Record<string, { port?: number; command?: string[] }>;
+  /** DEFIMON services: port, command, their own environment (a consumer's subscription); images are in pinnedImages. */
+  services: Record<string, { port?: number; command?: string[]; environment?: Record<string, string | number> }>;
   /** The services' .env (event-stream settings); no credentials in it. */
   eventStreamEnv: pulumi.Input<string>;
-  /** Topic the host's services publish to: the host's account gets publisher on it alone. */
-  publishTopic: pulumi.Input<string>;
   projectId: pulumi.Input<string>;
   /** Secrets the host reads at boot: their IDs, and the Secret Manager secrets to grant access to. */
   secretFiles: SecretFile[];
@@ -91,7 +89,7 @@ export class GethHost extends pulumi.ComponentResource {
     const member = this.serviceAccount.member;
 
     this.grants = [
-      new gcp.pubsub.TopicIAMMember(`${name}-publisher`, { topic: args.publishTopic, role: "roles/pubsub.publisher", member }, { parent: this }),
+      // Pub/Sub roles: the union of its services' (components/serviceIdentities.ts).
       // Log and metric writing exist only as project roles; they grant writing, no reading.
       new gcp.projects.IAMMember(`${name}-log-writer`, { project: args.projectId, role: "roles/logging.logWriter", member }, { parent: this }),
       new gcp.projects.IAMMember(`${name}-metric-writer`, { project: args.projectId, role: "roles/monitoring.metricWriter", member }, { parent: this }),

@@ -2,9 +2,9 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface OperabilityArgs {
-  /** The main subscription and the dead-letter subscription (IDs, not paths). */
-  subscriptionName: pulumi.Input<string>;
-  deadLetterSubscriptionName: pulumi.Input<string>;
+  /** Every consumer's subscription, and every dead-letter subscription (IDs, not paths): each is its own time series. */
+  subscriptionNames: string[];
+  deadLetterSubscriptionNames: string[];
   topicName: pulumi.Input<string>;
   /** The Geth host: its numeric instance id (what Cloud Monitoring labels metrics with). */
   instanceId: pulumi.Input<string>;
@@ -58,15 +58,16 @@ interface AbsenceSpec {
 type AlertSpec = ThresholdSpec | AbsenceSpec | PromQlSpec;
 
 /** Metric filters, by what they watch; the dashboard charts the same ones. */
-export function metricFilters(args: Pick<OperabilityArgs, "subscriptionName" | "deadLetterSubscriptionName" | "topicName" | "instanceId" | "instanceName">) {
-  const subscription = (name: pulumi.Input<string>, metric: string) =>
-    pulumi.interpolate`resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "${name}" AND metric.type = "pubsub.googleapis.com/subscription/${metric}"`;
+export function metricFilters(args: Pick<OperabilityArgs, "subscriptionNames" | "deadLetterSubscriptionNames" | "topicName" | "instanceId" | "instanceName">) {
+  // one_of(): Cloud Monitoring's filter for a set of label values; one series per subscription.
+  const subscription = (names: string[], metric: string) =>
+    `resource.type = "pubsub_subscription" AND resource.labels.subscription_id = one_of(${names.map((name) => JSON.stringify(name)).join(", ")}) AND metric.type = "pubsub.googleapis.com/subscription/${metric}"`;
   const host = (metric: string, extra = "") =>
     pulumi.interpolate`resource.type = "gce_instance" AND resource.labels.instance_id = "${args.instanceId}" AND metric.type = "${metric}"${extra}`;
   return {
-    oldestUnacked: subscription(args.subscriptionName, "oldest_unacked_message_age"),
-    backlog: subscription(args.subscriptionName, "num_undelivered_messages"),
-    deadLetters: subscription(args.deadLetterSubscriptionName, "num_undelivered_messages"),
+    oldestUnacked: subscription(args.subscriptionNames, "oldest_unacked_message_age"),
+    backlog: subscription(args.subscriptionNames, "num_undelivered_messages"),
+    deadLetters: subscription(args.deadLetterSubscriptionNames, "num_undelivered_messages"),
     publishErrors: pulumi.interpolate`resource.type = "pubsub_topic" AND resource.labels.topic_id = "${args.topicName}" AND metric.type = "pubsub.googleapis.com/topic/send_request_count" AND metric.labels.response_class != "success"`,
     uptime: host("compute.googleapis.com/instance/uptime"),
     // The root and chain-data file systems only: Ubuntu's snap loop devices are 100 % full

@@ -2,7 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface ServiceAccountArgs {
-  /** Account ID, the part before `@`: 6-30 of `[a-z0-9-]`. Config default: `defimon-service`. */
+  /** Account ID, the part before `@`: 6-30 of `[a-z0-9-]`, unique in the project. */
   accountId: string;
   displayName: string;
   /** Topics (IDs or names) the account publishes to: gets `roles/pubsub.publisher` on each, nothing on the project. */
@@ -19,7 +19,7 @@ export interface ServiceAccountArgs {
 }
 
 /**
- * The identity the DEFIMON services use, with least privilege granted on the
+ * The identity of one DEFIMON service, with least privilege granted on the
  * resources it touches rather than on the project.
  */
 export class ServiceAccount extends pulumi.ComponentResource {

@@ -69,8 +69,7 @@ const kmsLocation = pattern(
 const pubsubFields = z.strictObject({
     /** The main topic the services publish to. */
     topic: pubsubName.default("defimon-events"),
-    /** The pull subscription the consumers read. */
-    subscription: pubsubName.default("defimon-events-sub"),
+    // The rest are the guide's settings: every consumer's, unless it names its own.
     /** Seconds a subscriber has to ack before redelivery; Pub/Sub allows 10 to 600. */
     ackDeadlineSeconds: integer(10, 600, "seconds").default(600),
     /** How long unacked messages are kept; Pub/Sub allows 10 minutes to 7 days on a subscription. */
@@ -90,10 +89,58 @@ const pubsubSchema = pubsubFields.superRefine((pubsub, ctx) => {
         message: `must not be longer than maximumBackoff (${pubsub.maximumBackoff}s)`,
       });
     }
-    if (pubsub.topic === pubsub.subscription) {
-      ctx.addIssue({ code: "custom", path: ["subscription"], message: "must differ from the topic name" });
-    }
   });
+
+/** DEFIMON service names: consumers, publishers and the containers on the host share them. */
+const serviceName = pattern(/^[a-z][a-z0-9-]{0,30}$/, "service names are 1 to 31 lowercase letters, digits and -, starting with a letter");
+
+/**
+ * One consumer group: its own pull subscription on the topic (a Kafka consumer group),
+ * its own dead-letter subscription, its own identity. Unset settings are defimon:pubsub's.
+ */
+const consumerFields = z.strictObject({
+  /** Subscription ID; "{topic}" stands for the topic's name. Default: "{topic}-<consumer>". */
+  subscription: pattern(
+    /^(?!goog)(\{topic\}|[A-Za-z])[A-Za-z0-9\-_.~+%{}]{0,242}$/,
+    "3 to 243 characters (room for the -dead-letter suffix): letters, digits and - _ . ~ + %, starting with a letter or {topic}, not with 'goog'",
+  ).optional(),
+  ackDeadlineSeconds: integer(10, 600, "seconds").optional(),
+  messageRetentionDuration: duration(600, 7 * 86400, "10m to 7d").optional(),
+  minimumBackoff: duration(0, 600, "0s to 600s").optional(),
+  maximumBackoff: duration(0, 600, "0s to 600s").optional(),
+  maxDeliveryAttempts: integer(5, 100, "attempts").optional(),
+  /** Only messages whose attributes match (Pub/Sub's filter syntax, at most 256 bytes; fixed once created). */
+  filter: z.string({ error: "a Pub/Sub filter such as attributes.network = \"mainnet\"" }).max(256, { error: "at most 256 bytes (Pub/Sub's limit on a filter)" }).optional(),
+  /** Pub/Sub's exactly-once delivery: an acked message is not redelivered (the client must use the ack result). */
+  exactlyOnceDelivery: z.boolean({ error: "true or false" }).default(false),
+  /** Deliver messages with the same ordering key in publish order (publishers must set the key). */
+  messageOrdering: z.boolean({ error: "true or false" }).default(false),
+});
+
+/** The guide's four consumers; stream processing keeps the guide's subscription name. */
+export const defaultConsumers = {
+  "stream-processing": { subscription: "{topic}-sub" },
+  "batch-processing": {},
+  "ml-pipeline": {},
+  "event-indexer": {},
+};
+/** The guide's four publishers. */
+export const defaultPublishers = ["analytics-api", "ai-ml", "blockchain-node", "data-ingestion"];
+
+/** Every event into BigQuery, and optionally into Cloud Storage as Avro files. */
+const analyticsSchema = z.strictObject({
+  /** A BigQuery subscription writing every event to a day-partitioned table. */
+  bigQuery: z.boolean({ error: "true or false" }).default(true),
+  /** Dataset ID: letters, digits and _ (BigQuery's rule), at most 1024. */
+  dataset: pattern(/^[A-Za-z0-9_]{1,1024}$/, "letters, digits and _, at most 1024").default("defimon_events"),
+  table: pattern(/^[A-Za-z0-9_]{1,1024}$/, "letters, digits and _, at most 1024").default("events"),
+  /** Days a table partition (a day of events) is kept; 0 keeps them for good. */
+  partitionExpirationDays: integer(0, 36500, "days (0: kept for good)").default(0),
+  /** A Cloud Storage subscription archiving events as Avro files. */
+  archive: z.boolean({ error: "true or false" }).default(false),
+  /** Days archived files are kept (a lifecycle rule deletes them after). */
+  archiveRetentionDays: integer(1, 36500, "days").default(365),
+});
 
 const eventStreamSchema = z.strictObject({
   maxMessages: integer(1, 100_000, "messages").optional(),
@@ -113,15 +160,10 @@ const kmsSchema = z.strictObject({
 });
 
 const serviceAccountSchema = z.strictObject({
-  /** The account ID (the part before @): 6 to 30 characters, as IAM requires. */
-  accountId: pattern(
-    /^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/,
-    "6 to 30 lowercase letters, digits and -, starting with a letter and not ending with -",
-  ).default("defimon-service"),
   /**
-   * Whether to create the JSON key the guide calls key.json, for services outside Google
-   * Cloud. Off by default: organizations created since 2024 enforce
-   * iam.disableServiceAccountKeyCreation, and workloads on GCP use the attached account.
+   * Whether to create the JSON key the guide calls key.json for each service identity off
+   * the host, for services outside Google Cloud. Off by default: organizations created since
+   * 2024 enforce iam.disableServiceAccountKeyCreation, and workloads on GCP use their account.
    */
   createKey: z.boolean({ error: "true or false" }).default(false),
   /** Any new value creates a new key and then deletes the old one. */
@@ -263,9 +305,10 @@ export const stackConfigSchema = z
     cost: costSchema.default({}),
     // {} (Pulumi.yaml's default: a declared key needs one, or the CLI requires it) is no budget.
     budget: z.preprocess((value) => (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0 ? undefined : value), budgetSchema.optional()),
-    services: z
-      .record(pattern(/^[a-z][a-z0-9-]{0,30}$/, "service names are 1 to 31 lowercase letters, digits and -, starting with a letter"), serviceSchema)
-      .default({}),
+    services: z.record(serviceName, serviceSchema).default({}),
+    consumers: z.record(serviceName, consumerFields).default(() => z.record(serviceName, consumerFields).parse(defaultConsumers)),
+    publishers: z.array(serviceName, { error: "a list of service names" }).default(defaultPublishers),
+    analytics: analyticsSchema.default(() => analyticsSchema.parse({})),
   })
   .transform((config) => {
     const { images, ...nodeOverrides } = config.node;
@@ -286,6 +329,13 @@ export const stackConfigSchema = z
       },
       /** The preset's figures with the stack's overrides on top. */
       eventStream: { ...presets[config.preset].eventStream, ...config.eventStream } as EventStreamSettings,
+      /** Each consumer with every setting resolved: its own, else defimon:pubsub's. */
+      consumers: Object.fromEntries(
+        Object.entries(config.consumers).map(([name, consumer]) => {
+          const { topic, ...guide } = config.pubsub;
+          return [name, { ...guide, ...definedOnly(consumer), subscription: (consumer.subscription ?? `{topic}-${name}`).replace(/\{topic\}/g, topic) }];
+        }),
+      ),
       node: {
         ...sizing,
         zone: nodeOverrides.zone,
@@ -325,6 +375,21 @@ export const stackConfigSchema = z
         }
       });
     }
+    const subscriptions = new Map<string, string>();
+    for (const [name, consumer] of Object.entries(config.consumers)) {
+      const at = ["consumers", name];
+      if (consumer.minimumBackoff > consumer.maximumBackoff) {
+        ctx.addIssue({ code: "custom", path: [...at, "minimumBackoff"], input: consumer.minimumBackoff, message: `must not be longer than maximumBackoff (${consumer.maximumBackoff}s)` });
+      }
+      const other = subscriptions.get(consumer.subscription);
+      if (other) ctx.addIssue({ code: "custom", path: [...at, "subscription"], input: consumer.subscription, message: `is consumer ${other}'s subscription too; each consumer group needs its own` });
+      if (consumer.subscription === config.pubsub.topic || consumer.subscription.length > 243) {
+        ctx.addIssue({ code: "custom", path: [...at, "subscription"], input: consumer.subscription, message: "must differ from the topic and leave room for -dead-letter (at most 243 characters)" });
+      }
+      subscriptions.set(consumer.subscription, name);
+    }
+    new Set(config.publishers).size !== config.publishers.length &&
+      ctx.addIssue({ code: "custom", path: ["publishers"], input: config.publishers, message: "names a publisher twice" });
     const portOwners = new Map<number, string>();
     for (const [name, service] of Object.entries(config.services)) {
       if (service.port !== undefined && portOwners.has(service.port)) {
@@ -353,6 +418,8 @@ export type NodeConfig = StackConfig["node"];
 export type AccessConfig = StackConfig["access"];
 export type ServicesConfig = StackConfig["services"];
 export type AlertsConfig = StackConfig["alerts"];
+export type ConsumerConfig = StackConfig["consumers"][string];
+export type AnalyticsConfig = StackConfig["analytics"];
 export type { PresetName };
 
 /** The keys this program reads; anything else under `defimon:` is a mistake. */
@@ -370,6 +437,8 @@ const sectionKeys: Record<string, string[]> = {
   snapshots: Object.keys(snapshotsSchema.shape),
   cost: Object.keys(costSchema.shape),
   budget: Object.keys(budgetSchema.shape),
+  analytics: Object.keys(analyticsSchema.shape),
+  consumers: Object.keys(consumerFields.shape),
 };
 
 // ---------------------------------------------------------------------------

@@ -57,7 +57,8 @@ function objectValue(config: Record<string, string>, key: string): Record<string
 
 /**
  * The dev stack's config for test stack `name`: unprotected, and with the names that are
- * unique per project (topic, subscription, service account) made unique per test stack,
+ * unique per project (the topic, from which subscriptions, schema and sinks take theirs, and
+ * the dataset; account IDs carry the stack's name) made unique per test stack,
  * so that test stacks and dev can live in one project. Everything else (preset, region,
  * the Geth host, the services) is dev's. Values as the engine hands them over: text, JSON
  * text for objects.
@@ -69,17 +70,14 @@ export function testStackConfig(projectDir: string, name: string): Record<string
   }
   const config = { ...files.config };
   const pubsub = objectValue(config, "defimon:pubsub");
-  const serviceAccount = objectValue(config, "defimon:serviceAccount");
   const labels = objectValue(config, "defimon:labels");
 
   config["defimon:protect"] = "false";
-  config["defimon:pubsub"] = JSON.stringify({
-    ...pubsub,
-    topic: `${String(pubsub.topic ?? "defimon-events")}-${name}`,
-    subscription: `${String(pubsub.subscription ?? "defimon-events-sub")}-${name}`,
-  });
-  // Account IDs are at most 30 characters: "dfm-" plus the test stack's name (<= 25).
-  config["defimon:serviceAccount"] = JSON.stringify({ ...serviceAccount, accountId: `dfm-${name}` });
+  // Per-project names made unique: the consumers' subscriptions, the schema, the sinks'
+  // subscriptions and the archive bucket all derive from the topic's name.
+  config["defimon:pubsub"] = JSON.stringify({ ...pubsub, topic: `${String(pubsub.topic ?? "defimon-events")}-${name}` });
+  const analytics = objectValue(config, "defimon:analytics");
+  config["defimon:analytics"] = JSON.stringify({ ...analytics, dataset: `${String(analytics.dataset ?? "defimon_events")}_${name.replace(/-/g, "_")}` });
   config["defimon:labels"] = JSON.stringify({ ...labels, environment: "test", "test-stack": name });
   return config;
 }

@@ -179,6 +179,24 @@ export const noBroadProjectRolesForServiceAccounts: StackValidationPolicy = {
   },
 };
 
+export const noProjectRolesForServiceIdentities: StackValidationPolicy = {
+  name: "no-project-roles-for-service-identities",
+  description: "The DEFIMON services' own accounts (defimon:iam:ServiceAccount) hold no role on the project: theirs are on the topic or their subscription.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report: ReportViolation) => {
+    const identities = new Set(args.resources.filter((r) => r.type === "defimon:iam:ServiceAccount").map((r) => r.urn));
+    const accountIds = args.resources
+      .filter((r) => r.type === "gcp:serviceaccount/account:Account" && r.parent && identities.has(r.parent.urn))
+      .map((r) => String(r.props.accountId));
+    for (const resource of args.resources) {
+      for (const { role, members } of projectRoleMembers(resource)) {
+        const held = members.filter((member) => accountIds.some((id) => String(member).startsWith(`serviceAccount:${id}@`)));
+        if (held.length) report(`${role} on the project for the service identity ${held.join(", ")}`, resource.urn);
+      }
+    }
+  },
+};
+
 export const deadLetteringGranted: StackValidationPolicy = {
   name: "dead-lettering-with-service-agent-grants",
   description: "Subscriptions dead-letter, and the Pub/Sub service agent may publish to the dead-letter topic and subscribe to the source.",
@@ -236,5 +254,6 @@ export const policies = [
   projectSshKeysBlocked,
   serialPortOff,
   noBroadProjectRolesForServiceAccounts,
+  noProjectRolesForServiceIdentities,
   protectedStackSafeguards,
 ];

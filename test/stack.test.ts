@@ -18,16 +18,20 @@ describe.each([
     plan = await planStack(stack);
   });
 
-  it("declares the event bus, its key, the services' account and the Geth host", () => {
+  it("declares the event bus, its key, an identity per service, the analytics sink and the Geth host", () => {
     const count = (type: string) => ofType(plan, type).length;
     expect(count("gcp:pubsub/topic:Topic")).toBe(2);
-    expect(count("gcp:pubsub/subscription:Subscription")).toBe(2);
+    expect(count("gcp:pubsub/schema:Schema")).toBe(1);
+    // Per consumer (the guide's four) and for the BigQuery sink: a subscription and its dead letters.
+    expect(count("gcp:pubsub/subscription:Subscription")).toBe(10);
+    expect(count("gcp:bigquery/dataset:Dataset")).toBe(1);
+    expect(count("gcp:bigquery/table:Table")).toBe(1);
     expect(count("gcp:kms/keyRing:KeyRing")).toBe(1);
     expect(count("gcp:kms/cryptoKey:CryptoKey")).toBe(1);
-    expect(count("gcp:serviceaccount/account:Account")).toBe(2); // the services' and the host's
+    expect(count("gcp:serviceaccount/account:Account")).toBe(9); // the guide's four publishers and four consumers, and the host
     // No JSON key by default: orgs created since 2024 forbid them, and nothing on GCP needs one.
     expect(count("gcp:serviceaccount/key:Key")).toBe(0);
-    expect(count("gcp:projects/service:Service")).toBe(9);
+    expect(count("gcp:projects/service:Service")).toBe(10);
     expect(count("gcp:compute/instance:Instance")).toBe(1);
     expect(count("gcp:compute/disk:Disk")).toBe(1);
     expect(count("gcp:compute/network:Network")).toBe(1);
@@ -55,12 +59,15 @@ describe.each([
       ["roles/logging.logWriter", `serviceAccount:defimon-node-${stack}@defimon-${stack}.iam.gserviceaccount.com`],
       ["roles/monitoring.metricWriter", `serviceAccount:defimon-node-${stack}@defimon-${stack}.iam.gserviceaccount.com`],
     ]);
-    const serviceGrants = plan.resources.filter((r) => /IAMMember$/.test(r.type) && String(r.inputs.member).includes("defimon-service@"));
-    expect(serviceGrants.map((g) => [g.type.split(":").pop(), g.inputs.role, g.inputs.topic ?? g.inputs.subscription]).sort()).toEqual([
-      ["SubscriptionIAMMember", "roles/pubsub.subscriber", "defimon-events-sub"],
-      ["SubscriptionIAMMember", "roles/pubsub.subscriber", "defimon-events-sub-dead-letter"],
-      ["TopicIAMMember", "roles/pubsub.publisher", "defimon-events"],
-    ]);
+    // Each service's account holds exactly one role, on its topic or its own subscription.
+    const byAccount = (id: string) =>
+      plan.resources.filter((r) => /IAMMember$/.test(r.type) && r.inputs.member === `serviceAccount:dfm-${id}-${stack}@defimon-${stack}.iam.gserviceaccount.com`).map((g) => [g.inputs.role, g.inputs.topic ?? g.inputs.subscription]);
+    for (const publisher of ["analytics-api", "ai-ml", "blockchain-node", "data-ingestion"]) expect(byAccount(publisher)).toEqual([["roles/pubsub.publisher", "defimon-events"]]);
+    expect(byAccount("stream-processing")).toEqual([["roles/pubsub.subscriber", "defimon-events-sub"]]);
+    expect(byAccount("ml-pipeline")).toEqual([["roles/pubsub.subscriber", "defimon-events-ml-pipeline"]]);
+    // No service on the host in these stack files: the host's account has no Pub/Sub role.
+    const hostMember = `serviceAccount:defimon-node-${stack}@defimon-${stack}.iam.gserviceaccount.com`;
+    expect(plan.resources.filter((r) => r.type.startsWith("gcp:pubsub/") && r.inputs.member === hostMember)).toEqual([]);
   });
 
   it(`${expected.protect ? "protects" : "does not protect"} the key and uses ${expected.protect ? "plain" : "suffixed"} key ring names`, () => {
@@ -81,10 +88,12 @@ describe.each([
     });
   });
 
-  it("labels what takes labels with the config's labels and the stack's", () => {
-    for (const resource of [...ofType(plan, "gcp:pubsub/topic:Topic"), ...ofType(plan, "gcp:pubsub/subscription:Subscription"), named(plan, "defimon-kms-key")]) {
-      expect(resource.inputs.labels).toEqual({ team: "defimon", environment: stack, "managed-by": "pulumi", "pulumi-stack": stack });
+  it("labels what takes labels with the config's labels and the stack's (subscriptions with their consumer too)", () => {
+    const labels = { team: "defimon", environment: stack, "managed-by": "pulumi", "pulumi-stack": stack };
+    for (const resource of [...ofType(plan, "gcp:pubsub/topic:Topic"), named(plan, "defimon-kms-key"), ...ofType(plan, "gcp:bigquery/table:Table")]) {
+      expect(resource.inputs.labels).toEqual(labels);
     }
+    for (const subscription of ofType(plan, "gcp:pubsub/subscription:Subscription")) expect(subscription.inputs.labels).toEqual({ ...labels, consumer: expect.any(String) });
   });
 
   it("plans only images that can be pulled: published public tags, pinned to stand-in digests", () => {
@@ -97,8 +106,9 @@ describe.each([
 
   it("keeps a service-account key, when config asks for one, secret in the outputs and everywhere in the plan", async () => {
     const keyed = await planStack(stack, { serviceAccount: { createKey: true } });
-    expect(keyed.outputs.serviceAccountKey).toBe("[secret]");
-    expect(plan.outputs.serviceAccountKey).toBeUndefined();
+    expect(keyed.outputs.serviceAccountKeys).toBe("[secret]");
+    expect(ofType(keyed, "gcp:serviceaccount/key:Key")).toHaveLength(8);
+    expect(plan.outputs.serviceAccountKeys).toBeUndefined();
     const mockKey = Buffer.from(JSON.stringify({ type: "service_account", private_key: "MOCK-PRIVATE-KEY" })).toString("base64");
     const text = JSON.stringify(keyed);
     expect(text).not.toContain(mockKey);
@@ -128,18 +138,24 @@ describe.each([
     expect(Object.keys(plan.outputs.nodeImages as object).sort()).toEqual(["geth", "grafana", "lighthouse", "prometheus"]);
   });
 
-  it("exports names and ids of all four Pub/Sub resources, the key and the account", () => {
+  it("exports the topics, each consumer's subscriptions, the guide's names, the accounts and the analytics table", () => {
     expect(plan.outputs).toMatchObject({
       topicName: "defimon-events",
       subscriptionName: "defimon-events-sub",
       deadLetterTopicName: "defimon-events-dead-letter",
       deadLetterSubscriptionName: "defimon-events-sub-dead-letter",
       topicId: `projects/defimon-${stack}/topics/defimon-events`,
-      subscriptionId: `projects/defimon-${stack}/subscriptions/defimon-events-sub`,
       deadLetterTopicId: `projects/defimon-${stack}/topics/defimon-events-dead-letter`,
-      deadLetterSubscriptionId: `projects/defimon-${stack}/subscriptions/defimon-events-sub-dead-letter`,
-      serviceAccountEmail: `defimon-service@defimon-${stack}.iam.gserviceaccount.com`,
+      schemaId: `projects/defimon-${stack}/schemas/defimon-events-event`,
+      analyticsTable: `defimon-${stack}.defimon_events.events`,
+      bigQuerySubscriptionName: "defimon-events-bigquery",
     });
+    expect((plan.outputs.subscriptions as any)["event-indexer"]).toEqual({ subscription: "defimon-events-event-indexer", deadLetter: "defimon-events-event-indexer-dead-letter" });
+    expect(Object.keys(plan.outputs.serviceAccountEmails as object)).toHaveLength(8);
+    // Each service's .env names its own subscription; a publisher's names none.
+    const envs = plan.outputs.serviceEnvs as Record<string, string>;
+    expect(parseDotenv(envs["ml-pipeline"]).GOOGLE_CLOUD_PUBSUB_SUBSCRIPTION).toBe("defimon-events-ml-pipeline");
+    expect(parseDotenv(envs["ai-ml"]).GOOGLE_CLOUD_PUBSUB_SUBSCRIPTION).toBeUndefined();
     expect(plan.outputs.cryptoKeyId).toMatch(new RegExp(`^projects/defimon-${stack}/locations/global/keyRings/defimon(-[0-9a-f]{6})?/cryptoKeys/pubsub-key$`));
   });
 });
@@ -157,19 +173,28 @@ describe("stack config overrides", () => {
     expect(parseDotenv(plan.outputs.eventStreamEnv as string).GOOGLE_CLOUD_PUBSUB_MAX_MESSAGES).toBe("1000");
   });
 
-  it("passes Pub/Sub settings to the subscription", async () => {
+  it("passes Pub/Sub settings to every consumer's subscription and the BigQuery sink's", async () => {
     const plan = await planStack("dev", { pubsub: { ackDeadlineSeconds: 120, maxDeliveryAttempts: 10, minimumBackoff: "10s", maximumBackoff: "5m" } });
-    expect(named(plan, "defimon-events-subscription").inputs).toMatchObject({
-      ackDeadlineSeconds: 120,
-      retryPolicy: { minimumBackoff: "10s", maximumBackoff: "300s" },
-      deadLetterPolicy: { maxDeliveryAttempts: 10 },
+    for (const name of ["defimon-events-stream-processing-subscription", "defimon-events-ml-pipeline-subscription", "defimon-analytics-bigquery-subscription"]) {
+      expect(named(plan, name).inputs).toMatchObject({ ackDeadlineSeconds: 120, retryPolicy: { minimumBackoff: "10s", maximumBackoff: "300s" }, deadLetterPolicy: { maxDeliveryAttempts: 10 } });
+    }
+  });
+
+  it("gives a consumer on the host the host's account, and the host's account exactly its services' roles", async () => {
+    const plan = await planStack("dev", {
+      services: { "event-indexer": { image: "ethereum/client-go:v1.17.5" }, "analytics-api": { image: "ethereum/client-go:v1.17.5", port: 8000 } },
     });
+    const host = "serviceAccount:defimon-node-dev@defimon-dev.iam.gserviceaccount.com";
+    const hostPubsub = plan.resources.filter((r) => r.type.startsWith("gcp:pubsub/") && r.inputs.member === host).map((g) => [g.inputs.role, g.inputs.topic ?? g.inputs.subscription]);
+    expect(hostPubsub.sort()).toEqual([["roles/pubsub.publisher", "defimon-events"], ["roles/pubsub.subscriber", "defimon-events-event-indexer"]]);
+    expect(Object.keys(plan.outputs.serviceAccountEmails as object)).not.toContain("event-indexer");
+    expect(Object.keys(plan.outputs.serviceAccountEmails as object)).toHaveLength(6);
   });
 
   it("declares no key when createKey is false, and exports none", async () => {
     const plan = await planStack("dev", { serviceAccount: { createKey: false } });
     expect(ofType(plan, "gcp:serviceaccount/key:Key")).toEqual([]);
-    expect(plan.outputs).not.toHaveProperty("serviceAccountKey");
+    expect(plan.outputs).not.toHaveProperty("serviceAccountKeys");
   });
 
   it("opens RPC and dashboards to the configured ranges, and sizes the host from node overrides", async () => {

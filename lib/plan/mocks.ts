@@ -67,6 +67,10 @@ const computed: Record<string, Computed> = {
   "gcp:kms/cryptoKey:CryptoKey": (_n, i) => ({ id: `${i.keyRing}/cryptoKeys/${i.name}` }),
   "gcp:pubsub/topic:Topic": (_n, i, p) => ({ id: `projects/${p.projectId}/topics/${i.name}` }),
   "gcp:pubsub/subscription:Subscription": (_n, i, p) => ({ id: `projects/${p.projectId}/subscriptions/${i.name}` }),
+  "gcp:pubsub/schema:Schema": (_n, i, p) => ({ id: `projects/${p.projectId}/schemas/${i.name}` }),
+  "gcp:bigquery/dataset:Dataset": (_n, i, p) => ({ id: `projects/${p.projectId}/datasets/${i.datasetId}`, state: { project: p.projectId } }),
+  "gcp:bigquery/table:Table": (_n, i, p) => ({ id: `projects/${p.projectId}/datasets/${i.datasetId}/tables/${i.tableId}`, state: { project: p.projectId } }),
+  "gcp:storage/bucket:Bucket": (_n, i) => ({ id: i.name, state: { url: `gs://${i.name}`, selfLink: `https://www.googleapis.com/storage/v1/b/${i.name}` } }),
   "gcp:serviceaccount/account:Account": (_n, i, p) => {
     const email = accountEmail(i.accountId, p);
     return {
@@ -124,6 +128,14 @@ const invokes: Record<string, (inputs: State, project: MockProject) => State> = 
     name: p.projectId,
     id: `projects/${p.projectId}`,
   }),
+  "gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount": (_i, p) => {
+    const email = `bq-${p.number}@bigquery-encryption.iam.gserviceaccount.com`;
+    return { email, member: `serviceAccount:${email}`, project: p.projectId, id: p.projectId };
+  },
+  "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": (_i, p) => {
+    const email = `service-${p.number}@gs-project-accounts.iam.gserviceaccount.com`;
+    return { emailAddress: email, member: `serviceAccount:${email}`, project: p.projectId, id: email };
+  },
   "gcp:organizations/getClientConfig:getClientConfig": (_i, p) => ({
     project: p.projectId,
     region: p.region,

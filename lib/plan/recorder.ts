@@ -29,6 +29,8 @@ export interface PlannedResource {
   retainOnDelete?: boolean;
   additionalSecretOutputs?: string[];
   deletedWith?: string;
+  /** Names it had before (`aliases`): URNs, or `::<name>` for an alias by name. */
+  aliases?: string[];
 }
 
 /** Turns the engine's wire form into plain JSON a reviewer can read, hiding secrets. */
@@ -90,6 +92,10 @@ export class RecordingMonitor extends MockMonitor {
       retainOnDelete: req.getRetainondelete() || undefined,
       additionalSecretOutputs: listOrUndefined(req.getAdditionalsecretoutputsList()),
       deletedWith: req.getDeletedwith() || undefined,
+      aliases: listOrUndefined([
+        ...req.getAliasurnsList(),
+        ...req.getAliasesList().map((alias: any) => alias.getUrn() || `::${alias.getSpec()?.getName() ?? ""}`),
+      ]),
     };
     return JSON.parse(JSON.stringify(resource));
   }

@@ -10,8 +10,8 @@ export interface ComposeInput {
   checkpointSyncUrl: string;
   /** Digest-pinned images of the node's containers. */
   images: { geth: string; lighthouse: string; prometheus: string; grafana: string };
-  /** DEFIMON services, digest-pinned. */
-  services: Record<string, { image: string; port?: number; command?: string[] }>;
+  /** DEFIMON services, digest-pinned; `environment`: what is the service's own (a consumer's subscription). */
+  services: Record<string, { image: string; port?: number; command?: string[]; environment?: Record<string, string | number> }>;
 }
 
 /** Files of the compose project, by name, as the host writes them into the stack folder. */
@@ -171,6 +171,8 @@ export function composeProject(input: ComposeInput) {
         ETH_WS_URL: `ws://geth:${ports.gethWs}`,
         ETH_NETWORK: input.network,
         ETH_CHAIN_ID: String(network.chainId),
+        DEFIMON_SERVICE: name,
+        ...Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, String(value)])),
       },
       ...(service.port !== undefined ? { ports: [publish(service.port)] } : {}),
       depends_on: ["geth"],

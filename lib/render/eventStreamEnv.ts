@@ -5,37 +5,50 @@ import { toDotenv } from "./dotenv";
 export interface EventStreamEnvInput {
   projectId: string;
   topic: string;
-  subscription: string;
   deadLetterTopic: string;
-  deadLetterSubscription: string;
+  kmsKeyName: string;
+  eventStream: EventStreamSettings;
+  /** The service's own consumer group, when it consumes: its subscription and settings. */
+  consumer?: ConsumerEnvInput;
+}
+
+export interface ConsumerEnvInput {
+  subscription: string;
   ackDeadlineSeconds: number;
   maxDeliveryAttempts: number;
   minimumBackoffSeconds: number;
   maximumBackoffSeconds: number;
-  kmsKeyName: string;
-  eventStream: EventStreamSettings;
+}
+
+/** The variables that name a consumer's own subscription and its settings. */
+export function consumerEnv(consumer: ConsumerEnvInput): Record<string, string | number> {
+  return {
+    GOOGLE_CLOUD_PUBSUB_SUBSCRIPTION: consumer.subscription,
+    // Its dead letters: the shared dead-letter topic, filtered to this subscription's.
+    GOOGLE_CLOUD_PUBSUB_DEAD_LETTER_SUBSCRIPTION: `${consumer.subscription}-dead-letter`,
+    GOOGLE_CLOUD_PUBSUB_ACK_DEADLINE: consumer.ackDeadlineSeconds,
+    GOOGLE_CLOUD_PUBSUB_RETRY_POLICY_MAX_ATTEMPTS: consumer.maxDeliveryAttempts,
+    GOOGLE_CLOUD_PUBSUB_RETRY_POLICY_MIN_BACKOFF: consumer.minimumBackoffSeconds,
+    GOOGLE_CLOUD_PUBSUB_RETRY_POLICY_MAX_BACKOFF: consumer.maximumBackoffSeconds,
+  };
 }
 
 /**
- * The guide's GOOGLE_CLOUD_PUBSUB_* and EVENT_STREAM_* variables for one stack, as the
- * text of the `.env` file the DEFIMON services read. Credentials are deliberately absent:
- * on GCP the services use the attached service account; elsewhere the key file is
- * handed over out of band and named by GOOGLE_APPLICATION_CREDENTIALS.
+ * The guide's GOOGLE_CLOUD_PUBSUB_* and EVENT_STREAM_* variables for one service of one
+ * stack, as the text of the `.env` file it reads; a consumer's names its own subscription.
+ * Credentials are deliberately absent: on GCP the services use their attached service
+ * account; elsewhere the key file is handed over out of band and named by
+ * GOOGLE_APPLICATION_CREDENTIALS.
  */
-export function renderEventStreamEnv(input: EventStreamEnvInput, stack: string): string {
+export function renderEventStreamEnv(input: EventStreamEnvInput, stack: string, service?: string): string {
   const { eventStream } = input;
   return toDotenv(
     {
       GOOGLE_CLOUD_PROJECT: input.projectId,
       GOOGLE_CLOUD_PUBSUB_TOPIC: input.topic,
-      GOOGLE_CLOUD_PUBSUB_SUBSCRIPTION: input.subscription,
       GOOGLE_CLOUD_PUBSUB_DEAD_LETTER_TOPIC: input.deadLetterTopic,
-      GOOGLE_CLOUD_PUBSUB_DEAD_LETTER_SUBSCRIPTION: input.deadLetterSubscription,
-      GOOGLE_CLOUD_PUBSUB_ACK_DEADLINE: input.ackDeadlineSeconds,
+      ...(input.consumer ? consumerEnv(input.consumer) : {}),
       GOOGLE_CLOUD_PUBSUB_MAX_MESSAGES: eventStream.maxMessages,
-      GOOGLE_CLOUD_PUBSUB_RETRY_POLICY_MAX_ATTEMPTS: input.maxDeliveryAttempts,
-      GOOGLE_CLOUD_PUBSUB_RETRY_POLICY_MIN_BACKOFF: input.minimumBackoffSeconds,
-      GOOGLE_CLOUD_PUBSUB_RETRY_POLICY_MAX_BACKOFF: input.maximumBackoffSeconds,
       GOOGLE_CLOUD_PUBSUB_ENCRYPTION_ENABLED: true,
       GOOGLE_CLOUD_PUBSUB_KMS_KEY_NAME: input.kmsKeyName,
       EVENT_STREAM_ENABLED: true,
@@ -45,6 +58,6 @@ export function renderEventStreamEnv(input: EventStreamEnvInput, stack: string):
       EVENT_STREAM_ERROR_RETRY_ATTEMPTS: eventStream.errorRetryAttempts,
       EVENT_STREAM_ERROR_RETRY_DELAY: eventStream.errorRetryDelaySeconds,
     },
-    [`DEFIMON event stream settings for stack "${stack}". Rendered by Pulumi; edit the stack config, not this file.`],
+    [`DEFIMON event stream settings for ${service ? `service "${service}" of ` : ""}stack "${stack}". Rendered by Pulumi; edit the stack config, not this file.`],
   );
 }

@@ -30,7 +30,6 @@ function declare(overrides: Partial<GethHostArgs> = {}): Promise<Plan> {
       imageRepositories: [{ host: "europe-west1-docker.pkg.dev", location: "europe-west1", project: "defimon-images", repository: "defimon" }],
       services: { "analytics-api": { port: 8000 } },
       eventStreamEnv: "EVENT_STREAM_ENABLED=true\n",
-      publishTopic: "defimon-events",
       projectId: "defimon-offline-plan",
       secretFiles: [{ secretId: "defimon-test-geth-jwt", dir: "geth", file: "jwt.hex", mode: "0400", owner: "0:0" }],
       secrets: { "geth-jwt": secret },
@@ -69,7 +68,7 @@ describe("GethHost", () => {
     expect(JSON.stringify(vm(plan).inputs)).not.toContain("-compute@developer.gserviceaccount.com");
   });
 
-  it("grants the host publish on the topic, log and metric writing, reading its own secrets and pulling from its image repository: nothing else", async () => {
+  it("grants the host log and metric writing, reading its own secrets and pulling from its image repository: nothing else (Pub/Sub roles are its services', components/serviceIdentities.ts)", async () => {
     const plan = await declare();
     const member = "serviceAccount:defimon-node-test@defimon-offline-plan.iam.gserviceaccount.com";
     const grants = plan.resources.filter((r) => /IAMMember$|IamMember$/.test(r.type) && r.inputs.member === member);
@@ -78,9 +77,7 @@ describe("GethHost", () => {
       ["IAMMember", "roles/monitoring.metricWriter"],
       ["RepositoryIamMember", "roles/artifactregistry.reader"],
       ["SecretIamMember", "roles/secretmanager.secretAccessor"],
-      ["TopicIAMMember", "roles/pubsub.publisher"],
     ]);
-    expect(named(plan, "host-publisher").inputs.topic).toBe("defimon-events");
     expect(named(plan, "host-reads-geth-jwt").inputs.secretId).toBe("projects/defimon-offline-plan/secrets/defimon-test-geth-jwt");
     // The VM boots only once it may read its secrets, and they have a value.
     expect(vm(plan).dependsOn.map(nameOf).sort()).toEqual([...grants.map((g) => g.name), "jwt-version"].sort());

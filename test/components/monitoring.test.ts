@@ -2,8 +2,8 @@ import { dashboardDefinition, metricFilters, Operability, OperabilityArgs } from
 import { named, ofType, Plan, runComponents } from "../helpers/run";
 
 const base: OperabilityArgs = {
-  subscriptionName: "defimon-events-sub",
-  deadLetterSubscriptionName: "defimon-events-sub-dead-letter",
+  subscriptionNames: ["defimon-events-sub", "defimon-events-ml-pipeline"],
+  deadLetterSubscriptionNames: ["defimon-events-sub-dead-letter", "defimon-events-ml-pipeline-dead-letter"],
   topicName: "defimon-events",
   instanceId: "4815162342000000001",
   instanceName: "defimon-node-vm",
@@ -27,9 +27,9 @@ describe("Operability alerts", () => {
 
   // One row per alert: its metric filter, and the threshold it fires at.
   it.each<[string, string, string, number, string]>([
-    ["oldest-unacked", 'resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "defimon-events-sub" AND metric.type = "pubsub.googleapis.com/subscription/oldest_unacked_message_age"', "COMPARISON_GT", 300, "300s"],
-    ["backlog", 'resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "defimon-events-sub" AND metric.type = "pubsub.googleapis.com/subscription/num_undelivered_messages"', "COMPARISON_GT", 1_000_000, "300s"],
-    ["dead-letters", 'resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "defimon-events-sub-dead-letter" AND metric.type = "pubsub.googleapis.com/subscription/num_undelivered_messages"', "COMPARISON_GT", 0, "0s"],
+    ["oldest-unacked", 'resource.type = "pubsub_subscription" AND resource.labels.subscription_id = one_of("defimon-events-sub", "defimon-events-ml-pipeline") AND metric.type = "pubsub.googleapis.com/subscription/oldest_unacked_message_age"', "COMPARISON_GT", 300, "300s"],
+    ["backlog", 'resource.type = "pubsub_subscription" AND resource.labels.subscription_id = one_of("defimon-events-sub", "defimon-events-ml-pipeline") AND metric.type = "pubsub.googleapis.com/subscription/num_undelivered_messages"', "COMPARISON_GT", 1_000_000, "300s"],
+    ["dead-letters", 'resource.type = "pubsub_subscription" AND resource.labels.subscription_id = one_of("defimon-events-sub-dead-letter", "defimon-events-ml-pipeline-dead-letter") AND metric.type = "pubsub.googleapis.com/subscription/num_undelivered_messages"', "COMPARISON_GT", 0, "0s"],
     ["publish-errors", 'resource.type = "pubsub_topic" AND resource.labels.topic_id = "defimon-events" AND metric.type = "pubsub.googleapis.com/topic/send_request_count" AND metric.labels.response_class != "success"', "COMPARISON_GT", 0, "300s"],
     ["disk-full", 'resource.type = "gce_instance" AND resource.labels.instance_id = "4815162342000000001" AND metric.type = "agent.googleapis.com/disk/percent_used" AND metric.labels.state = "used" AND metric.labels.device = monitoring.regex.full_match("/dev/(root|sd[a-z]1?|nvme[0-9]+n[0-9]+(p1)?)")', "COMPARISON_GT", 85, "600s"],
     ["memory-pressure", 'resource.type = "gce_instance" AND resource.labels.instance_id = "4815162342000000001" AND metric.type = "agent.googleapis.com/memory/percent_used" AND metric.labels.state = "used"', "COMPARISON_GT", 90, "600s"],

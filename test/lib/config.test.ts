@@ -21,7 +21,6 @@ describe("stack configuration", () => {
     expect(config.labels).toEqual({ team: "defimon" });
     expect(config.pubsub).toEqual({
       topic: "defimon-events",
-      subscription: "defimon-events-sub",
       ackDeadlineSeconds: 600,
       messageRetentionDuration: 7 * 86400,
       minimumBackoff: 1,
@@ -30,7 +29,24 @@ describe("stack configuration", () => {
     });
     expect(config.kms).toEqual({ location: "global", keyRing: "defimon", cryptoKey: "pubsub-key", rotationPeriod: 90 * 86400 });
     // No JSON key unless asked: orgs created since 2024 forbid them.
-    expect(config.serviceAccount).toEqual({ accountId: "defimon-service", createKey: false, keyRotation: "initial" });
+    expect(config.serviceAccount).toEqual({ createKey: false, keyRotation: "initial" });
+    // The guide's four consumers, each on its own subscription with the guide's settings;
+    // stream processing keeps the guide's subscription name.
+    const guide = { ackDeadlineSeconds: 600, messageRetentionDuration: 7 * 86400, minimumBackoff: 1, maximumBackoff: 600, maxDeliveryAttempts: 5, exactlyOnceDelivery: false, messageOrdering: false };
+    expect(config.consumers).toEqual({
+      "stream-processing": { ...guide, subscription: "defimon-events-sub" },
+      "batch-processing": { ...guide, subscription: "defimon-events-batch-processing" },
+      "ml-pipeline": { ...guide, subscription: "defimon-events-ml-pipeline" },
+      "event-indexer": { ...guide, subscription: "defimon-events-event-indexer" },
+    });
+    expect(config.publishers).toEqual(["analytics-api", "ai-ml", "blockchain-node", "data-ingestion"]);
+    expect(config.analytics).toEqual({ bigQuery: true, dataset: "defimon_events", table: "events", partitionExpirationDays: 0, archive: false, archiveRetentionDays: 365 });
+  });
+
+  it("lets a consumer override the guide's settings, and names subscriptions from the topic", () => {
+    const config = parseStackConfig({ preset: "small", pubsub: { topic: "chain-events", ackDeadlineSeconds: 120 }, consumers: { "stream-processing": { subscription: "{topic}-sub" }, risk: { ackDeadlineSeconds: 30, filter: 'attributes.network = "mainnet"' } } });
+    expect(config.consumers["stream-processing"]).toMatchObject({ subscription: "chain-events-sub", ackDeadlineSeconds: 120 });
+    expect(config.consumers.risk).toMatchObject({ subscription: "chain-events-risk", ackDeadlineSeconds: 30, filter: 'attributes.network = "mainnet"' });
   });
 
   it.each(presetNames)("takes the event-stream figures of preset %s", (preset) => {
@@ -83,7 +99,14 @@ describe("stack configuration", () => {
     ["topic name with a space", { pubsub: { topic: "defimon events" } }, 'defimon:pubsub.topic = "defimon events"'],
     ["topic name too long", { pubsub: { topic: "a".repeat(244) } }, "defimon:pubsub.topic ="],
     ["subscription starting with a digit", { pubsub: { subscription: "1sub" } }, 'defimon:pubsub.subscription = "1sub"'],
-    ["subscription equal to the topic", { pubsub: { topic: "events", subscription: "events" } }, 'defimon:pubsub.subscription = "events": must differ from the topic name'],
+    ["a consumer's subscription equal to the topic", { pubsub: { topic: "events" }, consumers: { a: { subscription: "events" } } }, 'defimon:consumers.a.subscription = "events": must differ from the topic and leave room for -dead-letter'],
+    ["two consumers on one subscription", { consumers: { a: { subscription: "shared" }, b: { subscription: "shared" } } }, "defimon:consumers.b.subscription = \"shared\": is consumer a's subscription too; each consumer group needs its own"],
+    ["a consumer's backoff bounds in the wrong order", { consumers: { a: { minimumBackoff: "5m", maximumBackoff: "1m" } } }, 'defimon:consumers.a.minimumBackoff = "5m": must not be longer than maximumBackoff (60s)'],
+    ["a consumer's filter over 256 bytes", { consumers: { a: { filter: "x".repeat(257) } } }, "defimon:consumers.a.filter = "],
+    ["an unknown consumer setting", { consumers: { a: { deadline: 10 } } }, "defimon:consumers.a.deadline = 10: unknown key; known keys: subscription, ackDeadlineSeconds"],
+    ["a consumer with a bad name", { consumers: { ML: {} } }, 'defimon:consumers has key "ML": service names are 1 to 31 lowercase'],
+    ["a publisher twice", { publishers: ["ai-ml", "ai-ml"] }, 'defimon:publishers = ["ai-ml","ai-ml"]: names a publisher twice'],
+    ["a dataset name BigQuery refuses", { analytics: { dataset: "defimon-events" } }, 'defimon:analytics.dataset = "defimon-events": letters, digits and _'],
     ["ack deadline below 10 s", { pubsub: { ackDeadlineSeconds: 5 } }, "defimon:pubsub.ackDeadlineSeconds = 5: an integer from 10 to 600 seconds"],
     ["ack deadline above 600 s", { pubsub: { ackDeadlineSeconds: 601 } }, "defimon:pubsub.ackDeadlineSeconds = 601: an integer from 10 to 600 seconds"],
     ["ack deadline not an integer", { pubsub: { ackDeadlineSeconds: 60.5 } }, "defimon:pubsub.ackDeadlineSeconds = 60.5: an integer"],
@@ -106,9 +129,7 @@ describe("stack configuration", () => {
     ["key ring with a dot", { kms: { keyRing: "defimon.ring" } }, 'defimon:kms.keyRing = "defimon.ring": 1 to 63 characters'],
     ["crypto key too long", { kms: { cryptoKey: "k".repeat(64) } }, "defimon:kms.cryptoKey ="],
     ["unknown KMS location form", { kms: { location: "Europe West" } }, 'defimon:kms.location = "Europe West": global, a multi-region'],
-    ["service account id too short", { serviceAccount: { accountId: "svc" } }, 'defimon:serviceAccount.accountId = "svc": 6 to 30 lowercase letters'],
-    ["service account id with upper case", { serviceAccount: { accountId: "Defimon-service" } }, 'defimon:serviceAccount.accountId = "Defimon-service"'],
-    ["service account id ending with -", { serviceAccount: { accountId: "defimon-" } }, 'defimon:serviceAccount.accountId = "defimon-"'],
+    ["a shared account ID (each service has its own now)", { serviceAccount: { accountId: "defimon-service" } }, 'defimon:serviceAccount.accountId = "defimon-service": unknown key; known keys: createKey, keyRotation'],
     ["createKey not a boolean", { serviceAccount: { createKey: "no" } }, 'defimon:serviceAccount.createKey = "no": true or false'],
     ["key rotation with a space", { serviceAccount: { keyRotation: "next month" } }, 'defimon:serviceAccount.keyRotation = "next month"'],
     ["label key with upper case", { labels: { Team: "defimon" } }, 'defimon:labels has key "Team": label keys are 1 to 63 lowercase'],

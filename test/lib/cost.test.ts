@@ -21,7 +21,8 @@ describe("monthly cost estimate", () => {
     expect(monthly["static external IPv4"]).toBeCloseTo(730 * prices.externalIpv4Hour, 6);
     expect(monthly["Cloud KMS key versions"]).toBeCloseTo(prices.kmsKeyVersionMonth, 6);
     expect(monthly["Secret Manager"]).toBeCloseTo(2 * prices.secretVersionMonth, 6);
-    const billedGib = (1e9 * 2048 * 2) / 1024 ** 3 - prices.pubsubFreeGib;
+    // Published once, delivered to each of the four consumers and the BigQuery subscription.
+    const billedGib = (1e9 * 2048 * 6) / 1024 ** 3 - prices.pubsubFreeGib;
     expect(monthly["Pub/Sub throughput"]).toBeCloseTo((billedGib / 1024) * prices.pubsubThroughputTib, 6);
     expect(total).toBeCloseTo(Object.values(monthly).reduce((a, b) => a + b, 0), 6);
   });

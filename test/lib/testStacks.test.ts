@@ -35,8 +35,13 @@ describe("test stack config", () => {
     expect(values["defimon:preset"]).toBe("small");
     expect(values["defimon:protect"]).toBe("false");
     expect(values["gcp:project"]).toBe("defimon-dev");
-    expect(JSON.parse(values["defimon:pubsub"])).toMatchObject({ topic: "defimon-events-pr-42", subscription: "defimon-events-sub-pr-42" });
-    expect(JSON.parse(values["defimon:serviceAccount"]).accountId).toBe("dfm-pr-42");
+    expect(JSON.parse(values["defimon:pubsub"])).toMatchObject({ topic: "defimon-events-pr-42" });
+    expect(JSON.parse(values["defimon:analytics"])).toMatchObject({ dataset: "defimon_events_pr_42" });
+    // Subscriptions, schema and sinks derive from the topic; accounts from the stack's name.
+    const config = parseEngineConfig(values);
+    expect(Object.values(config.consumers).map((c) => c.subscription).sort()).toEqual([
+      "defimon-events-pr-42-batch-processing", "defimon-events-pr-42-event-indexer", "defimon-events-pr-42-ml-pipeline", "defimon-events-pr-42-sub",
+    ]);
     expect(JSON.parse(values["defimon:labels"])).toMatchObject({ environment: "test", "test-stack": "pr-42" });
   });
 

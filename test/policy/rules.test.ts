@@ -39,11 +39,14 @@ describe("policy pack", () => {
 
   it.each<[string, string, (r: any) => void, string]>([
     ["a topic without CMEK", "defimon-events-topic", (r) => delete r.inputs.kmsKeyName, "pubsub-topic-cmek"],
-    ["a subscription with a TTL", "defimon-events-subscription", (r) => (r.inputs.expirationPolicy = { ttl: "2678400s" }), "pubsub-subscription-never-expires"],
-    ["a subscription without expiration policy", "defimon-events-dead-letter-subscription", (r) => delete r.inputs.expirationPolicy, "pubsub-subscription-never-expires"],
-    ["a subscription without dead-lettering", "defimon-events-subscription", (r) => delete r.inputs.deadLetterPolicy, "dead-lettering-with-service-agent-grants"],
+    ["a consumer's subscription with a TTL", "defimon-events-ml-pipeline-subscription", (r) => (r.inputs.expirationPolicy = { ttl: "2678400s" }), "pubsub-subscription-never-expires"],
+    ["the BigQuery sink's subscription with a TTL", "defimon-analytics-bigquery-subscription", (r) => (r.inputs.expirationPolicy = { ttl: "2678400s" }), "pubsub-subscription-never-expires"],
+    ["a dead-letter subscription without expiration policy", "defimon-events-stream-processing-dead-letter-subscription", (r) => delete r.inputs.expirationPolicy, "pubsub-subscription-never-expires"],
+    ["a consumer's subscription without dead-lettering", "defimon-events-event-indexer-subscription", (r) => delete r.inputs.deadLetterPolicy, "dead-lettering-with-service-agent-grants"],
+    ["the BigQuery sink without dead-lettering", "defimon-analytics-bigquery-subscription", (r) => delete r.inputs.deadLetterPolicy, "dead-lettering-with-service-agent-grants"],
     ["no publisher grant for the service agent", "defimon-events-dead-letter-publisher", (r) => (r.inputs.member = "serviceAccount:someone@p.iam.gserviceaccount.com"), "dead-lettering-with-service-agent-grants"],
-    ["no subscriber grant for the service agent", "defimon-events-dead-letter-subscriber", (r) => (r.inputs.role = "roles/pubsub.viewer"), "dead-lettering-with-service-agent-grants"],
+    ["no subscriber grant for the service agent", "defimon-events-batch-processing-dead-letter-subscriber", (r) => (r.inputs.role = "roles/pubsub.viewer"), "dead-lettering-with-service-agent-grants"],
+    ["a service's account with a role on the project", "defimon-node-log-writer", (r) => (r.inputs.member = "serviceAccount:dfm-ml-pipeline-prod@defimon-prod.iam.gserviceaccount.com"), "no-project-roles-for-service-identities"],
     ["rotation over 90 days", "defimon-kms-key", (r) => (r.inputs.rotationPeriod = "8640000s"), "kms-rotation-1-to-90-days"],
     ["rotation under a day", "defimon-kms-key", (r) => (r.inputs.rotationPeriod = "3600s"), "kms-rotation-1-to-90-days"],
     ["no rotation", "defimon-kms-key", (r) => delete r.inputs.rotationPeriod, "kms-rotation-1-to-90-days"],

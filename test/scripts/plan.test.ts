@@ -82,11 +82,11 @@ describe("npm run plan", () => {
       expect(Object.keys(resource)).toEqual(expect.arrayContaining(["urn", "type", "name", "inputs", "protect", "dependsOn"]));
     }
     expect(byName("defimon-events-topic").inputs.kmsKeyName).toBe(doc.outputs.cryptoKeyId);
-    expect(byName("defimon-events-subscription").inputs).toMatchObject({ ackDeadlineSeconds: 600, messageRetentionDuration: "604800s" });
+    expect(byName("defimon-events-stream-processing-subscription").inputs).toMatchObject({ name: "defimon-events-sub", ackDeadlineSeconds: 600, messageRetentionDuration: "604800s" });
     expect(byName("defimon-kms-key")).toMatchObject({ protect: true, inputs: { rotationPeriod: "7776000s" } });
     expect(byName("defimon-events-dead-letter-publisher").inputs.role).toBe("roles/pubsub.publisher");
-    expect(byName("defimon-service-key")).toBeUndefined();
-    expect(doc.outputs.serviceAccountKey).toBeUndefined();
+    expect(doc.resources.filter((r: any) => r.type === "gcp:serviceaccount/key:Key")).toEqual([]);
+    expect(doc.outputs.serviceAccountKeys).toBeUndefined();
   });
 
   it("prints a tree and writes the rendered .env and every file the VM boots with, with --out", async () => {

@@ -91,13 +91,14 @@ export class Vm {
       : `file=${data.file},format=raw,if=none,id=data,cache=writethrough`;
     const args = [
       "-machine", "q35",
-      // Multi-threaded TCG with the "max" CPU model: the pair that booted about 24 times
-      // here without a fault. The x86-64 baseline model ("qemu64", ~10 % faster) crashed
-      // the guest kernel twice in four runs ("Oops: int3" in get_random_u64 with
-      // thread=multi, a double fault in finish_task_switch with thread=single).
+      // One vCPU per VM, "max" CPU model. Three VMs share two cores: a second vCPU each only
+      // added emulation overhead (the ten scenarios took 441 s with one, 535 s with two), and
+      // with one vCPU no other can run kernel text while it is being patched (with two, the
+      // guest kernel once died of an "Oops: int3" there). The x86-64 baseline model
+      // ("qemu64", ~10 % faster) crashed the guest kernel twice in four runs.
       "-accel", "tcg,thread=multi",
       "-cpu", process.env.DEFIMON_BOOT_CPU ?? "max",
-      "-smp", process.env.DEFIMON_BOOT_SMP ?? "2",
+      "-smp", process.env.DEFIMON_BOOT_SMP ?? "1",
       "-m", "2048",
       "-display", "none",
       "-no-reboot",

@@ -81,7 +81,7 @@ describe("docker compose project", () => {
   it("wires the DEFIMON services to the event stream .env and to geth, with no key file", () => {
     const service = project.services["analytics-api"];
     expect(service.env_file).toEqual([".env"]);
-    expect(service.environment).toEqual({ ETH_RPC_URL: "http://geth:8545", ETH_WS_URL: "ws://geth:8546", ETH_NETWORK: "mainnet", ETH_CHAIN_ID: "1" });
+    expect(service.environment).toEqual({ ETH_RPC_URL: "http://geth:8545", ETH_WS_URL: "ws://geth:8546", ETH_NETWORK: "mainnet", ETH_CHAIN_ID: "1", DEFIMON_SERVICE: "analytics-api" });
     expect(JSON.stringify(project)).not.toMatch(/GOOGLE_APPLICATION_CREDENTIALS|key\.json/);
     expect(project.services["event-indexer"].command).toEqual(["index", "--follow"]);
   });

@@ -5,13 +5,8 @@ import { presets } from "../../../lib/presets";
 const input = {
   projectId: "my-project",
   topic: "defimon-events",
-  subscription: "defimon-events-sub",
   deadLetterTopic: "defimon-events-dead-letter",
-  deadLetterSubscription: "defimon-events-sub-dead-letter",
-  ackDeadlineSeconds: 600,
-  maxDeliveryAttempts: 5,
-  minimumBackoffSeconds: 1,
-  maximumBackoffSeconds: 600,
+  consumer: { subscription: "defimon-events-sub", ackDeadlineSeconds: 600, maxDeliveryAttempts: 5, minimumBackoffSeconds: 1, maximumBackoffSeconds: 600 },
   kmsKeyName: "projects/my-project/locations/global/keyRings/defimon/cryptoKeys/pubsub-key",
   eventStream: presets.standard.eventStream,
 };
@@ -38,6 +33,12 @@ describe("renderEventStreamEnv", () => {
       EVENT_STREAM_ERROR_RETRY_ATTEMPTS: "3",
       EVENT_STREAM_ERROR_RETRY_DELAY: "5",
     });
+  });
+
+  it("gives a publisher no subscription", () => {
+    const env = parseDotenv(renderEventStreamEnv({ ...input, consumer: undefined }, "dev", "ai-ml"));
+    expect(Object.keys(env).filter((key) => /SUBSCRIPTION|ACK_DEADLINE|RETRY_POLICY/.test(key))).toEqual([]);
+    expect(env.GOOGLE_CLOUD_PUBSUB_TOPIC).toBe("defimon-events");
   });
 
   it("carries no credentials", () => {

@@ -1,0 +1,198 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { toGcpDuration } from "../lib/durations";
+import { BigQueryColumn } from "../lib/eventSchema";
+import { neverExpire } from "./eventBus";
+
+export interface EventAnalyticsArgs {
+  /** The event topic (ID): both sinks subscribe to it. */
+  topic: pulumi.Input<string>;
+  /** Its name, for the sinks' subscription names (`<topic>-bigquery`, `<topic>-archive`). */
+  topicName: string;
+  /** The shared dead-letter topic (ID): rows BigQuery refuses are dead-lettered like any consumer's messages. */
+  deadLetterTopic: pulumi.Input<string>;
+  /** Dead letters of the sinks' subscriptions: the same filter as a consumer's (`attributes.CloudPubSubDeadLetterSourceSubscription`). */
+  deadLetterSourceAttribute: string;
+  /** Retry and dead-letter settings, as defimon:pubsub gives them (the guide's). */
+  ackDeadlineSeconds: number;
+  messageRetentionSeconds: number;
+  minimumBackoffSeconds: number;
+  maximumBackoffSeconds: number;
+  maxDeliveryAttempts: number;
+  projectId: pulumi.Input<string>;
+  /** BigQuery dataset location and the archive bucket's: the stack's region. */
+  location: string;
+  /** Dataset and table IDs: letters, digits and _. Defaults `defimon_events`, `events`. */
+  datasetId: string;
+  tableId: string;
+  /** The table's columns: the event schema's fields, then Pub/Sub's metadata (lib/eventSchema.ts). */
+  columns: BigQueryColumn[];
+  /** Days a day's partition is kept; 0: for good. */
+  partitionExpirationDays: number;
+  /**
+   * The stack's key, where the sink can use it: BigQuery and Cloud Storage take only a key in
+   * their own location (a `global` key, the stack's default, does not qualify).
+   * `keyReady`: its grants to the BigQuery and Cloud Storage service agents.
+   */
+  kmsKeyName?: pulumi.Input<string>;
+  kmsKeyReady: pulumi.Input<pulumi.Resource>[];
+  /** Also archive every event as Avro files in Cloud Storage, deleted after `archiveRetentionDays`. */
+  archive: boolean;
+  archiveRetentionDays: number;
+  /** IAM member of the Pub/Sub service agent: writes the rows and files, and dead-letters. */
+  pubsubServiceAgentMember: pulumi.Input<string>;
+  protect: boolean;
+  labels: Record<string, string>;
+}
+
+/**
+ * The analytics sinks of the event stream: a BigQuery subscription writing every event to
+ * a table whose columns are the event schema's (day-partitioned on publish time, clustered
+ * by network and event type), and optionally a Cloud Storage subscription archiving them
+ * as Avro. The Pub/Sub service agent gets exactly what each needs, on the table and the
+ * bucket; both subscriptions dead-letter.
+ */
+export class EventAnalytics extends pulumi.ComponentResource {
+  readonly dataset: gcp.bigquery.Dataset;
+  readonly table: gcp.bigquery.Table;
+  /** The service agent's dataEditor on the table alone (writes rows, reads its metadata). */
+  readonly tableWriter: gcp.bigquery.IamMember;
+  readonly bigQuerySubscription: gcp.pubsub.Subscription;
+  readonly archiveBucket?: gcp.storage.Bucket;
+  readonly archiveSubscription?: gcp.pubsub.Subscription;
+  /** Dead-letter subscriptions of the sinks, and the service agent's subscriber grants on the sinks. */
+  readonly deadLetterSubscriptions: gcp.pubsub.Subscription[];
+  readonly deadLetterSubscriberGrants: gcp.pubsub.SubscriptionIAMMember[];
+
+  constructor(name: string, args: EventAnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("defimon:analytics:EventAnalytics", name, {}, opts);
+    const stateful = { parent: this, protect: args.protect };
+    const retention = toGcpDuration(args.messageRetentionSeconds);
+
+    this.dataset = new gcp.bigquery.Dataset(
+      `${name}-dataset`,
+      {
+        datasetId: args.datasetId,
+        location: args.location,
+        description: "DEFIMON events, written by a Pub/Sub BigQuery subscription",
+        defaultEncryptionConfiguration: args.kmsKeyName ? { kmsKeyName: args.kmsKeyName } : undefined,
+        // A test stack is destroyed with its rows; a protected stack cannot be.
+        deleteContentsOnDestroy: !args.protect,
+        labels: args.labels,
+      },
+      { ...stateful, dependsOn: args.kmsKeyReady },
+    );
+
+    this.table = new gcp.bigquery.Table(
+      `${name}-table`,
+      {
+        datasetId: this.dataset.datasetId,
+        tableId: args.tableId,
+        description: "One row per DEFIMON event (schema/defimon-event.proto), with Pub/Sub's metadata",
+        schema: JSON.stringify(args.columns),
+        timePartitioning: {
+          type: "DAY",
+          field: "publish_time",
+          ...(args.partitionExpirationDays ? { expirationMs: args.partitionExpirationDays * 86_400_000 } : {}),
+        },
+        clusterings: ["network", "event_type"],
+        deletionProtection: args.protect,
+        labels: args.labels,
+      },
+      stateful,
+    );
+
+    this.tableWriter = new gcp.bigquery.IamMember(
+      `${name}-table-writer`,
+      { datasetId: this.dataset.datasetId, tableId: this.table.tableId, role: "roles/bigquery.dataEditor", member: args.pubsubServiceAgentMember },
+      { parent: this },
+    );
+
+    const sink = (part: string, subscriptionName: string, config: Partial<gcp.pubsub.SubscriptionArgs>, ready: pulumi.Resource[]) =>
+      new gcp.pubsub.Subscription(
+        `${name}-${part}-subscription`,
+        {
+          name: subscriptionName,
+          topic: args.topic,
+          ackDeadlineSeconds: args.ackDeadlineSeconds,
+          messageRetentionDuration: retention,
+          retryPolicy: { minimumBackoff: toGcpDuration(args.minimumBackoffSeconds), maximumBackoff: toGcpDuration(args.maximumBackoffSeconds) },
+          deadLetterPolicy: { deadLetterTopic: args.deadLetterTopic, maxDeliveryAttempts: args.maxDeliveryAttempts },
+          expirationPolicy: neverExpire,
+          labels: { ...args.labels, consumer: part },
+          ...config,
+        },
+        // Pub/Sub checks its agent's permissions when the subscription is created.
+        { ...stateful, dependsOn: ready },
+      );
+
+    const bigQueryName = `${args.topicName}-bigquery`;
+    this.bigQuerySubscription = sink(
+      "bigquery",
+      bigQueryName,
+      {
+        bigqueryConfig: {
+          table: pulumi.interpolate`${args.projectId}.${this.dataset.datasetId}.${this.table.tableId}`,
+          useTopicSchema: true,
+          writeMetadata: true,
+        },
+      },
+      [this.tableWriter],
+    );
+    const sinks: [string, string, gcp.pubsub.Subscription][] = [["bigquery", bigQueryName, this.bigQuerySubscription]];
+
+    if (args.archive) {
+      this.archiveBucket = new gcp.storage.Bucket(
+        `${name}-archive`,
+        {
+          name: pulumi.interpolate`${args.projectId}-${args.topicName}-archive`,
+          location: args.location,
+          uniformBucketLevelAccess: true,
+          publicAccessPrevention: "enforced",
+          encryption: args.kmsKeyName ? { defaultKmsKeyName: args.kmsKeyName } : undefined,
+          lifecycleRules: [{ action: { type: "Delete" }, condition: { age: args.archiveRetentionDays } }],
+          forceDestroy: !args.protect,
+          labels: args.labels,
+        },
+        { ...stateful, dependsOn: args.kmsKeyReady },
+      );
+      // What Pub/Sub's Cloud Storage subscriptions need on the bucket (Pub/Sub, "Cloud Storage subscriptions", assign roles).
+      const bucketGrants = ["roles/storage.objectCreator", "roles/storage.legacyBucketReader"].map(
+        (role) =>
+          new gcp.storage.BucketIAMMember(`${name}-archive-${role.split(".").pop()!.toLowerCase()}`, { bucket: this.archiveBucket!.name, role, member: args.pubsubServiceAgentMember }, { parent: this }),
+      );
+      const archiveName = `${args.topicName}-archive`;
+      this.archiveSubscription = sink(
+        "archive",
+        archiveName,
+        { cloudStorageConfig: { bucket: this.archiveBucket.name, filenamePrefix: "events/", avroConfig: { writeMetadata: true }, maxDuration: "300s", maxBytes: 100 * 1024 * 1024 } },
+        bucketGrants,
+      );
+      sinks.push(["archive", archiveName, this.archiveSubscription]);
+    }
+
+    this.deadLetterSubscriptions = sinks.map(
+      ([part, source]) =>
+        new gcp.pubsub.Subscription(
+          `${name}-${part}-dead-letter-subscription`,
+          {
+            name: `${source}-dead-letter`,
+            topic: args.deadLetterTopic,
+            filter: `attributes.${args.deadLetterSourceAttribute} = "${source}"`,
+            ackDeadlineSeconds: args.ackDeadlineSeconds,
+            messageRetentionDuration: retention,
+            retainAckedMessages: true,
+            expirationPolicy: neverExpire,
+            labels: { ...args.labels, consumer: part },
+          },
+          stateful,
+        ),
+    );
+    this.deadLetterSubscriberGrants = sinks.map(
+      ([part, , subscription]) =>
+        new gcp.pubsub.SubscriptionIAMMember(`${name}-${part}-dead-letter-subscriber`, { subscription: subscription.name, role: "roles/pubsub.subscriber", member: args.pubsubServiceAgentMember }, { parent: this }),
+    );
+
+    this.registerOutputs({ tableId: this.table.id, bigQuerySubscriptionId: this.bigQuerySubscription.id });
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The event schema against fixture events, with real Protocol Buffers libraries:
+ * protobufjs compiles schema/defimon-event.proto to a descriptor (json_name set as protoc
+ * sets it), and @bufbuild/protobuf, which passes the protobuf conformance suite, parses
+ * each event with the proto3 JSON mapping, as Pub/Sub's JSON encoding does: unknown
+ * fields and values of the wrong type are refused. A schema change that breaks a
+ * producer's events fails here.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as protobuf from "protobufjs";
+import descriptor from "protobufjs/ext/descriptor";
+import { createFileRegistry, fromBinary, fromJson, type JsonValue } from "@bufbuild/protobuf";
+import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { bigQueryColumns, columnOverrides, eventMessageName, eventSchemaText, eventType, metadataColumns } from "../../lib/eventSchema";
+
+const examples = (file: string) => JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "schema", "examples", file), "utf8")) as Record<string, JsonValue>;
+
+function validator(text: string) {
+  const root = protobuf.parse(text, { keepCase: true }).root;
+  const set = (root as any).toDescriptor("proto3");
+  for (const file of set.file) for (const message of file.messageType) for (const field of message.field) field.jsonName = field.name.replace(/_([a-z0-9])/g, (_: string, c: string) => c.toUpperCase());
+  const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, descriptor.FileDescriptorSet.encode(set).finish()));
+  const message = registry.getMessage(eventMessageName)!;
+  return (event: JsonValue) => fromJson(message, event);
+}
+
+describe("the event schema", () => {
+  const validate = validator(eventSchemaText());
+
+  it.each(Object.entries(examples("valid.json")))("takes a valid event: %s", (_name, event) => {
+    expect(() => validate(event)).not.toThrow();
+  });
+
+  it.each(Object.entries(examples("invalid.json")))("refuses %s", (_name, event) => {
+    expect(() => validate(event)).toThrow(/cannot decode/);
+  });
+
+  it("is one top-level message without imports, as Pub/Sub requires", () => {
+    const text = eventSchemaText();
+    expect(text).not.toMatch(/^\s*import\s/m);
+    const root = protobuf.parse(text).root;
+    const messages = (root.lookup("defimon.events.v1") as protobuf.Namespace).nestedArray;
+    expect(messages.map((m) => m.name)).toEqual(["Event"]);
+  });
+
+  it("gives the BigQuery table one column per field, with the field's name, then Pub/Sub's metadata", () => {
+    const columns = bigQueryColumns();
+    expect(columns.map((c) => c.name)).toEqual([
+      "schema_version", "event_type", "network", "chain_id", "block_number", "block_hash", "transaction_hash", "log_index", "item_id", "event_time", "producer", "payload",
+      "subscription_name", "message_id", "publish_time", "attributes",
+    ]);
+    expect(Object.fromEntries(columns.map((c) => [c.name, c.type]))).toMatchObject({ chain_id: "INTEGER", block_number: "INTEGER", log_index: "INTEGER", event_time: "TIMESTAMP", payload: "JSON", publish_time: "TIMESTAMP" });
+    for (const field of Object.keys(columnOverrides)) expect(eventType().fields[field]).toBeDefined();
+    expect(metadataColumns.every((c) => columns.includes(c))).toBe(true);
+  });
+
+  it("refuses a field BigQuery cannot take from the subscription (uint64)", () => {
+    const wide = eventSchemaText().replace("int64 block_number = 5;", "uint64 block_number = 5;");
+    expect(() => bigQueryColumns(eventType(wide))).toThrow("field block_number (uint64) has no BigQuery column type here");
+  });
+});
