@@ -1,17 +1,16 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { KmsConfig } from "../lib/config";
 import { toGcpDuration } from "../lib/durations";
 
 export interface EncryptionArgs {
-  /** KMS location. Default in config: `global`. Must be one Pub/Sub can use for CMEK. */
-  location: string;
-  /** Key ring ID (1-63 of `[A-Za-z0-9_-]`). Default in config: `defimon`. */
-  keyRingName: string;
-  /** Crypto key ID (1-63 of `[A-Za-z0-9_-]`). Default in config: `pubsub-key`. */
-  cryptoKeyName: string;
-  /** Automatic rotation in seconds: 1 day to 90 days; default 90 days. */
-  rotationPeriodSeconds: number;
+  /**
+   * defimon:kms: `location` (default `global`; one Pub/Sub can use for CMEK), `keyRing` and
+   * `cryptoKey` IDs (1-63 of `[A-Za-z0-9_-]`; defaults `defimon`, `pubsub-key`),
+   * `rotationPeriod` in seconds (1 to 90 days; default 90 days).
+   */
+  kms: KmsConfig;
   /**
    * GCP never deletes a key ring or frees its name. A stack that is destroyed and
    * created again (dev, test stacks) therefore gets a random suffix on the key ring
@@ -39,29 +38,29 @@ export class Encryption extends pulumi.ComponentResource {
   constructor(name: string, args: EncryptionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("defimon:kms:Encryption", name, {}, opts);
 
-    let keyRingName: pulumi.Input<string> = args.keyRingName;
+    let keyRingName: pulumi.Input<string> = args.kms.keyRing;
     if (!args.protect) {
       this.keyRingSuffix = new random.RandomId(
         `${name}-key-ring-suffix`,
-        { byteLength: 3, keepers: { keyRing: args.keyRingName, location: args.location } },
+        { byteLength: 3, keepers: { keyRing: args.kms.keyRing, location: args.kms.location } },
         { parent: this },
       );
-      keyRingName = pulumi.interpolate`${args.keyRingName.slice(0, 63 - 7)}-${this.keyRingSuffix.hex}`;
+      keyRingName = pulumi.interpolate`${args.kms.keyRing.slice(0, 63 - 7)}-${this.keyRingSuffix.hex}`;
     }
 
     this.keyRing = new gcp.kms.KeyRing(
       `${name}-key-ring`,
-      { name: keyRingName, location: args.location },
+      { name: keyRingName, location: args.kms.location },
       { parent: this, protect: args.protect },
     );
 
     this.cryptoKey = new gcp.kms.CryptoKey(
       `${name}-key`,
       {
-        name: args.cryptoKeyName,
+        name: args.kms.cryptoKey,
         keyRing: this.keyRing.id,
         purpose: "ENCRYPT_DECRYPT",
-        rotationPeriod: toGcpDuration(args.rotationPeriodSeconds),
+        rotationPeriod: toGcpDuration(args.kms.rotationPeriod),
         labels: args.labels,
       },
       { parent: this, protect: args.protect },

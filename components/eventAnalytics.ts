@@ -1,5 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import type { AnalyticsConfig, PubsubConfig } from "../lib/config";
 import { toGcpDuration } from "../lib/durations";
 import { BigQueryColumn } from "../lib/eventSchema";
 import { neverExpire } from "./eventBus";
@@ -13,22 +14,19 @@ export interface EventAnalyticsArgs {
   deadLetterTopic: pulumi.Input<string>;
   /** Dead letters of the sinks' subscriptions: the same filter as a consumer's (`attributes.CloudPubSubDeadLetterSourceSubscription`). */
   deadLetterSourceAttribute: string;
-  /** Retry and dead-letter settings, as defimon:pubsub gives them (the guide's). */
-  ackDeadlineSeconds: number;
-  messageRetentionSeconds: number;
-  minimumBackoffSeconds: number;
-  maximumBackoffSeconds: number;
-  maxDeliveryAttempts: number;
+  /** The sinks' delivery settings: defimon:pubsub's, the guide's (ack deadline, retention, backoff, attempts). */
+  delivery: Omit<PubsubConfig, "topic">;
   projectId: pulumi.Input<string>;
   /** BigQuery dataset location and the archive bucket's: the stack's region. */
   location: string;
-  /** Dataset and table IDs: letters, digits and _. Defaults `defimon_events`, `events`. */
-  datasetId: string;
-  tableId: string;
+  /**
+   * defimon:analytics: `dataset` and `table` IDs (letters, digits and _; defaults
+   * `defimon_events`, `events`), `partitionExpirationDays` (0, the default, keeps every day),
+   * `archive` to Cloud Storage as Avro (default off), kept `archiveRetentionDays` (365).
+   */
+  analytics: AnalyticsConfig;
   /** The table's columns: the event schema's fields, then Pub/Sub's metadata (lib/eventSchema.ts). */
   columns: BigQueryColumn[];
-  /** Days a day's partition is kept; 0: for good. */
-  partitionExpirationDays: number;
   /**
    * The stack's key, where the sink can use it: BigQuery and Cloud Storage take only a key in
    * their own location (a `global` key, the stack's default, does not qualify).
@@ -36,9 +34,6 @@ export interface EventAnalyticsArgs {
    */
   kmsKeyName?: pulumi.Input<string>;
   kmsKeyReady: pulumi.Input<pulumi.Resource>[];
-  /** Also archive every event as Avro files in Cloud Storage, deleted after `archiveRetentionDays`. */
-  archive: boolean;
-  archiveRetentionDays: number;
   /** IAM member of the Pub/Sub service agent: writes the rows and files, and dead-letters. */
   pubsubServiceAgentMember: pulumi.Input<string>;
   protect: boolean;
@@ -67,12 +62,12 @@ export class EventAnalytics extends pulumi.ComponentResource {
   constructor(name: string, args: EventAnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("defimon:analytics:EventAnalytics", name, {}, opts);
     const stateful = { parent: this, protect: args.protect };
-    const retention = toGcpDuration(args.messageRetentionSeconds);
+    const retention = toGcpDuration(args.delivery.messageRetentionDuration);
 
     this.dataset = new gcp.bigquery.Dataset(
       `${name}-dataset`,
       {
-        datasetId: args.datasetId,
+        datasetId: args.analytics.dataset,
         location: args.location,
         description: "DEFIMON events, written by a Pub/Sub BigQuery subscription",
         defaultEncryptionConfiguration: args.kmsKeyName ? { kmsKeyName: args.kmsKeyName } : undefined,
@@ -87,13 +82,13 @@ export class EventAnalytics extends pulumi.ComponentResource {
       `${name}-table`,
       {
         datasetId: this.dataset.datasetId,
-        tableId: args.tableId,
+        tableId: args.analytics.table,
         description: "One row per DEFIMON event (schema/defimon-event.proto), with Pub/Sub's metadata",
         schema: JSON.stringify(args.columns),
         timePartitioning: {
           type: "DAY",
           field: "publish_time",
-          ...(args.partitionExpirationDays ? { expirationMs: args.partitionExpirationDays * 86_400_000 } : {}),
+          ...(args.analytics.partitionExpirationDays ? { expirationMs: args.analytics.partitionExpirationDays * 86_400_000 } : {}),
         },
         clusterings: ["network", "event_type"],
         deletionProtection: args.protect,
@@ -114,10 +109,10 @@ export class EventAnalytics extends pulumi.ComponentResource {
         {
           name: subscriptionName,
           topic: args.topic,
-          ackDeadlineSeconds: args.ackDeadlineSeconds,
+          ackDeadlineSeconds: args.delivery.ackDeadlineSeconds,
           messageRetentionDuration: retention,
-          retryPolicy: { minimumBackoff: toGcpDuration(args.minimumBackoffSeconds), maximumBackoff: toGcpDuration(args.maximumBackoffSeconds) },
-          deadLetterPolicy: { deadLetterTopic: args.deadLetterTopic, maxDeliveryAttempts: args.maxDeliveryAttempts },
+          retryPolicy: { minimumBackoff: toGcpDuration(args.delivery.minimumBackoff), maximumBackoff: toGcpDuration(args.delivery.maximumBackoff) },
+          deadLetterPolicy: { deadLetterTopic: args.deadLetterTopic, maxDeliveryAttempts: args.delivery.maxDeliveryAttempts },
           expirationPolicy: neverExpire,
           labels: { ...args.labels, consumer: part },
           ...config,
@@ -141,7 +136,7 @@ export class EventAnalytics extends pulumi.ComponentResource {
     );
     const sinks: [string, string, gcp.pubsub.Subscription][] = [["bigquery", bigQueryName, this.bigQuerySubscription]];
 
-    if (args.archive) {
+    if (args.analytics.archive) {
       this.archiveBucket = new gcp.storage.Bucket(
         `${name}-archive`,
         {
@@ -150,7 +145,7 @@ export class EventAnalytics extends pulumi.ComponentResource {
           uniformBucketLevelAccess: true,
           publicAccessPrevention: "enforced",
           encryption: args.kmsKeyName ? { defaultKmsKeyName: args.kmsKeyName } : undefined,
-          lifecycleRules: [{ action: { type: "Delete" }, condition: { age: args.archiveRetentionDays } }],
+          lifecycleRules: [{ action: { type: "Delete" }, condition: { age: args.analytics.archiveRetentionDays } }],
           forceDestroy: !args.protect,
           labels: args.labels,
         },
@@ -179,7 +174,7 @@ export class EventAnalytics extends pulumi.ComponentResource {
             name: `${source}-dead-letter`,
             topic: args.deadLetterTopic,
             filter: `attributes.${args.deadLetterSourceAttribute} = "${source}"`,
-            ackDeadlineSeconds: args.ackDeadlineSeconds,
+            ackDeadlineSeconds: args.delivery.ackDeadlineSeconds,
             messageRetentionDuration: retention,
             retainAckedMessages: true,
             expirationPolicy: neverExpire,

@@ -1,10 +1,10 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { bootDiskType, DiskType, familyOf } from "../lib/gce";
+import type { NodeConfig, SnapshotsConfig } from "../lib/config";
+import { bootDiskType, familyOf } from "../lib/gce";
 import { dataDirectories, hostLayout } from "../lib/hostLayout";
 import { ArtifactRepository } from "../lib/images";
 import { regionOfZone } from "../lib/naming";
-import { NetworkName } from "../lib/networks";
 import { bootMetadata, SecretFile } from "../lib/render/bootMetadata";
 import { composeFiles, renderCompose } from "../lib/render/compose";
 import { renderGethToml } from "../lib/render/gethToml";
@@ -17,25 +17,19 @@ export const hostImage = "ubuntu-os-cloud/ubuntu-2404-lts-amd64";
 export interface GethHostArgs {
   /** Account ID of the host's own service account (never the default compute account). */
   serviceAccountId: string;
-  zone: string;
-  /** Checked in config against geth's cache plus Lighthouse and the other containers. */
-  machineType: string;
-  /** Chain data disk: at least the network's minimum (config checks it). Grows in place. */
-  dataDiskSizeGb: number;
-  /** A type the machine family can attach (config checks it); the boot disk follows the family too. */
-  dataDiskType: DiskType;
-  /** Provisioned IOPS and throughput (MiB/s) of a hyperdisk-balanced data disk; Google's defaults when absent. */
-  dataDiskIops?: number;
-  dataDiskThroughputMibps?: number;
+  /**
+   * defimon:node as config resolves it (the preset with the stack's overrides): zone,
+   * machineType (memory checked against geth's cache), the data disk's size (the network's
+   * minimum to 65536 GB; grows in place), type (one the family attaches; the boot disk
+   * follows the family too) and Hyperdisk performance, network, gethCache, maxPeers (10-200),
+   * checkpointSyncUrl.
+   */
+  node: Pick<NodeConfig, "zone" | "machineType" | "dataDiskSizeGb" | "dataDiskType" | "dataDiskIops" | "dataDiskThroughputMibps" | "network" | "gethCache" | "maxPeers" | "checkpointSyncUrl">;
   subnetId: pulumi.Input<string>;
   /** The static external IP, also announced to peers. */
   externalIp: pulumi.Input<string>;
   /** Network tag the firewall rules target. */
   networkTag: string;
-  network: NetworkName;
-  gethCache: number;
-  maxPeers: number;
-  checkpointSyncUrl: string;
   /**
    * Every image the host runs, pinned (`repo:tag@sha256:...`), by container: geth,
    * lighthouse, prometheus, grafana and each service (components/imagePins.ts resolves them).
@@ -53,9 +47,8 @@ export interface GethHostArgs {
   secrets: Record<string, gcp.secretmanager.Secret>;
   /** Their versions: the VM boots only once each secret has a value to read. */
   secretVersions?: pulumi.Resource[];
-  /** Daily snapshots of the data disk: days kept, and the daily start time (UTC, "HH:00"). */
-  snapshotRetentionDays: number;
-  snapshotStartTime: string;
+  /** defimon:snapshots: daily snapshots of the data disk, days kept (1-365) and the start time (UTC, "HH:00"). */
+  snapshots: SnapshotsConfig;
   /** Deletion protection on the VM and Pulumi protection on VM and data disk. */
   protect: boolean;
   labels: Record<string, string>;
@@ -113,28 +106,28 @@ export class GethHost extends pulumi.ComponentResource {
     this.dataDisk = new gcp.compute.Disk(
       `${name}-chaindata`,
       {
-        zone: args.zone,
-        type: args.dataDiskType,
-        size: args.dataDiskSizeGb,
-        provisionedIops: args.dataDiskIops,
-        provisionedThroughput: args.dataDiskThroughputMibps,
+        zone: args.node.zone,
+        type: args.node.dataDiskType,
+        size: args.node.dataDiskSizeGb,
+        provisionedIops: args.node.dataDiskIops,
+        provisionedThroughput: args.node.dataDiskThroughputMibps,
         labels: args.labels,
-        description: `Chain data of geth and Lighthouse (${args.network})`,
+        description: `Chain data of geth and Lighthouse (${args.node.network})`,
       },
       // The disk outlives VM replacements; on a protected stack it outlives `pulumi destroy` too.
       { parent: this, protect: args.protect },
     );
 
-    const region = regionOfZone(args.zone);
+    const region = regionOfZone(args.node.zone);
     this.snapshotSchedule = new gcp.compute.ResourcePolicy(
       `${name}-snapshots`,
       {
         region,
-        description: `Daily snapshots of the chain data disk, kept ${args.snapshotRetentionDays} days`,
+        description: `Daily snapshots of the chain data disk, kept ${args.snapshots.retentionDays} days`,
         snapshotSchedulePolicy: {
-          schedule: { dailySchedule: { daysInCycle: 1, startTime: args.snapshotStartTime } },
+          schedule: { dailySchedule: { daysInCycle: 1, startTime: args.snapshots.startTime } },
           // Snapshots outlive the disk: they are how a node is restored after a loss.
-          retentionPolicy: { maxRetentionDays: args.snapshotRetentionDays, onSourceDiskDelete: "KEEP_AUTO_SNAPSHOTS" },
+          retentionPolicy: { maxRetentionDays: args.snapshots.retentionDays, onSourceDiskDelete: "KEEP_AUTO_SNAPSHOTS" },
           snapshotProperties: { labels: args.labels, storageLocations: region, guestFlush: false },
         },
       },
@@ -142,7 +135,7 @@ export class GethHost extends pulumi.ComponentResource {
     );
     this.snapshotAttachment = new gcp.compute.DiskResourcePolicyAttachment(
       `${name}-chaindata-snapshots`,
-      { disk: this.dataDisk.name, zone: args.zone, name: this.snapshotSchedule.name },
+      { disk: this.dataDisk.name, zone: args.node.zone, name: this.snapshotSchedule.name },
       { parent: this },
     );
 
@@ -151,13 +144,13 @@ export class GethHost extends pulumi.ComponentResource {
       return bootMetadata({
         files: {
           [composeFiles.compose]: renderCompose({
-            network: args.network,
+            network: args.node.network,
             externalIp,
-            checkpointSyncUrl: args.checkpointSyncUrl,
+            checkpointSyncUrl: args.node.checkpointSyncUrl,
             images: { geth, lighthouse, prometheus, grafana },
             services: Object.fromEntries(Object.entries(args.services).map(([service, s]) => [service, { ...s, image: services[service] }])),
           }),
-          [composeFiles.gethToml]: renderGethToml({ gethCache: args.gethCache, maxPeers: args.maxPeers }),
+          [composeFiles.gethToml]: renderGethToml({ gethCache: args.node.gethCache, maxPeers: args.node.maxPeers }),
           [composeFiles.prometheus]: renderPrometheusYml(args.services),
           [composeFiles.grafanaDatasources]: renderGrafanaDatasources(),
           [composeFiles.env]: env,
@@ -172,10 +165,10 @@ export class GethHost extends pulumi.ComponentResource {
     this.instance = new gcp.compute.Instance(
       `${name}-vm`,
       {
-        zone: args.zone,
-        machineType: args.machineType,
-        description: `DEFIMON Geth host (${args.network})`,
-        bootDisk: { autoDelete: true, initializeParams: { image: hostImage, size: 50, type: bootDiskType(familyOf(args.machineType) ?? "e2"), labels: args.labels } },
+        zone: args.node.zone,
+        machineType: args.node.machineType,
+        description: `DEFIMON Geth host (${args.node.network})`,
+        bootDisk: { autoDelete: true, initializeParams: { image: hostImage, size: 50, type: bootDiskType(familyOf(args.node.machineType) ?? "e2"), labels: args.labels } },
         attachedDisks: [{ source: this.dataDisk.id, deviceName: hostLayout.dataDeviceName, mode: "READ_WRITE" }],
         networkInterfaces: [{ subnetwork: args.subnetId, accessConfigs: [{ natIp: args.externalIp, networkTier: "PREMIUM" }] }],
         // Its own account; the cloud-platform scope leaves access to IAM, which grants the above only.

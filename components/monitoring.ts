@@ -1,5 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import type { AlertsConfig } from "../lib/config";
 
 export interface OperabilityArgs {
   /** Every consumer's subscription, and every dead-letter subscription (IDs, not paths): each is its own time series. */
@@ -10,13 +11,12 @@ export interface OperabilityArgs {
   instanceId: pulumi.Input<string>;
   /** Its name: with the id, the Ops Agent's `namespace` label (`<instanceId>/<instanceName>`) on Prometheus metrics. */
   instanceName: pulumi.Input<string>;
-  /** E-mail addresses to notify; none: policies exist and notify nobody. */
-  emails: string[];
-  oldestUnackedAgeSeconds: number;
-  backlogMessages: number;
-  diskUsedPercent: number;
-  memoryUsedPercent: number;
-  headStallMinutes: number;
+  /**
+   * defimon:alerts: `emails` to notify (none: the policies exist and notify nobody, at most
+   * 20), and the thresholds: oldestUnackedAgeSeconds (60 s to 7 d) and backlogMessages
+   * (preset), diskUsedPercent and memoryUsedPercent (50-99), headStallMinutes (5-240).
+   */
+  alerts: AlertsConfig;
   /**
    * A monthly budget on the project, when config names a billing account. `emails` (at
    * most 5: the Budget API's limit on notification channels) must be among `emails` above.
@@ -108,7 +108,7 @@ export class Operability extends pulumi.ComponentResource {
   constructor(name: string, args: OperabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("defimon:monitoring:Operability", name, {}, opts);
 
-    this.notificationChannels = args.emails.map(
+    this.notificationChannels = args.alerts.emails.map(
       (email) =>
         new gcp.monitoring.NotificationChannel(
           `${name}-email-${email.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`,
@@ -125,7 +125,7 @@ export class Operability extends pulumi.ComponentResource {
         title: "DEFIMON events: oldest unacked message too old",
         filter: filters.oldestUnacked,
         comparison: "COMPARISON_GT",
-        threshold: args.oldestUnackedAgeSeconds,
+        threshold: args.alerts.oldestUnackedAgeSeconds,
         duration: "300s",
         aligner: "ALIGN_MAX",
         runbook: "Consumers are not keeping up or are stuck. Check the consumers' logs and their ack rate.",
@@ -135,7 +135,7 @@ export class Operability extends pulumi.ComponentResource {
         title: "DEFIMON events: subscription backlog",
         filter: filters.backlog,
         comparison: "COMPARISON_GT",
-        threshold: args.backlogMessages,
+        threshold: args.alerts.backlogMessages,
         duration: "300s",
         aligner: "ALIGN_MAX",
         runbook: "More messages wait than consumers drain. Scale the consumers or raise EVENT_STREAM settings.",
@@ -172,7 +172,7 @@ export class Operability extends pulumi.ComponentResource {
         title: "DEFIMON node: a disk is filling up",
         filter: filters.diskUsed,
         comparison: "COMPARISON_GT",
-        threshold: args.diskUsedPercent,
+        threshold: args.alerts.diskUsedPercent,
         duration: "600s",
         aligner: "ALIGN_MAX",
         runbook: "Grow the chain data disk: raise defimon:node.dataDiskSizeGb and pulumi up (README: resizing).",
@@ -182,7 +182,7 @@ export class Operability extends pulumi.ComponentResource {
         title: "DEFIMON node: memory pressure",
         filter: filters.memoryUsed,
         comparison: "COMPARISON_GT",
-        threshold: args.memoryUsedPercent,
+        threshold: args.alerts.memoryUsedPercent,
         duration: "600s",
         aligner: "ALIGN_MEAN",
         runbook: "Lower defimon:node.gethCache or move to a larger machine type.",
@@ -197,7 +197,7 @@ export class Operability extends pulumi.ComponentResource {
       "geth-stalled": {
         kind: "promql",
         title: "DEFIMON node: geth's head block stopped moving",
-        query: gethStalledQuery(args.instanceId, args.instanceName, args.headStallMinutes),
+        query: gethStalledQuery(args.instanceId, args.instanceName, args.alerts.headStallMinutes),
         duration: "60s",
         runbook: "geth follows the chain no more: check Lighthouse (the Engine API, the JWT), peers, and disk space.",
       },
@@ -238,7 +238,7 @@ export class Operability extends pulumi.ComponentResource {
 
     if (args.budget) {
       const budgetEmails = new Set(args.budget.emails.map((email) => email.toLowerCase()));
-      const budgetChannels = this.notificationChannels.filter((_, index) => budgetEmails.has(args.emails[index].toLowerCase()));
+      const budgetChannels = this.notificationChannels.filter((_, index) => budgetEmails.has(args.alerts.emails[index].toLowerCase()));
       // With user credentials (gcloud auth application-default login) the Billing Budgets
       // API needs a quota project: without billingProject and userProjectOverride it
       // answers 403. A provider of its own keeps the override off every other resource.

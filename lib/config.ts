@@ -418,6 +418,7 @@ export type NodeConfig = StackConfig["node"];
 export type AccessConfig = StackConfig["access"];
 export type ServicesConfig = StackConfig["services"];
 export type AlertsConfig = StackConfig["alerts"];
+export type SnapshotsConfig = StackConfig["snapshots"];
 export type ConsumerConfig = StackConfig["consumers"][string];
 export type AnalyticsConfig = StackConfig["analytics"];
 export type { PresetName };

@@ -27,9 +27,10 @@ export const snapshotAssumptions = { usedShare: 0.7, dailyChangeShare: 0.02 };
 
 const gib = 1024 ** 3;
 
-export function estimateMonthlyCost(plan: Plan, usage: Usage, table: PriceTable = prices): { lines: CostLine[]; total: number; notes: string[] } {
+export function estimateMonthlyCost(plan: Plan, usage: Usage, table_: PriceTable = prices): { lines: CostLine[]; total: number; notes: string[] } {
   const lines: CostLine[] = [];
   const notes: string[] = [];
+  const table = table_;
   const hours = table.hoursPerMonth;
   const of = (type: string) => plan.resources.filter((resource) => resource.type === type);
 
@@ -89,6 +90,17 @@ export function estimateMonthlyCost(plan: Plan, usage: Usage, table: PriceTable 
       detail: `${usage.messagesPerMonth.toLocaleString("en-US")} msgs x ${usage.averageMessageBytes} B, publish + ${Math.max(subscriptions, 1)} delivery`,
       monthly: (billedGib / 1024) * table.pubsubThroughputTib,
     });
+  }
+
+  for (const table of of("gcp:bigquery/table:Table")) {
+    // A month of events: each row holds the message and Pub/Sub's metadata (about 100 bytes).
+    const monthGib = (usage.messagesPerMonth * (usage.averageMessageBytes + 100)) / gib;
+    lines.push({
+      item: `BigQuery table ${table.name}`,
+      detail: `~${monthGib.toFixed(1)} GiB a month of events, active logical storage; adds that much each month kept`,
+      monthly: Math.max(0, monthGib - table_.bigQueryFreeGib) * table_.bigQueryActiveLogicalGibMonth,
+    });
+    notes.push("BigQuery's first 10 GiB of storage a month are free per billing account, not per stack; queries are billed by what they scan (not estimated)");
   }
 
   const total = lines.reduce((sum, line) => sum + line.monthly, 0);

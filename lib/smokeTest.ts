@@ -1,19 +1,34 @@
 /**
  * The opt-in smoke test of a deployed test stack, against real Pub/Sub with the
- * caller's credentials (ADC): a message published to the topic arrives on the
- * subscription; a message nacked maxDeliveryAttempts times lands in the dead-letter
+ * caller's credentials (ADC): a schema-valid event published to the topic arrives on
+ * every consumer's subscription; an event the schema refuses is refused at publish; a
+ * message nacked maxDeliveryAttempts times lands in its consumer's dead-letter
  * subscription. Needs a cloud project, so it runs only from `npm run stack:test -- up
- * NAME --smoke`, never in the offline test suite.
+ * NAME --smoke`, never in the offline test suite (smokeEvents, below, is unit-tested).
  */
 import { randomUUID } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import { PubSub, v1 } from "@google-cloud/pubsub";
 
 export interface SmokeTarget {
   projectId: string;
   topic: string;
-  subscription: string;
-  deadLetterSubscription: string;
-  maxDeliveryAttempts: number;
+  /** Each consumer group's subscription, by consumer. */
+  subscriptions: Record<string, string>;
+  /** The consumer whose dead-lettering is exercised, its dead-letter subscription, and its threshold. */
+  deadLetter: { subscription: string; deadLetterSubscription: string; maxDeliveryAttempts: number };
+}
+
+/**
+ * The events the smoke test publishes: the first valid example of schema/examples with a
+ * fresh item_id (so a re-run is not taken for a duplicate), and the first invalid one.
+ */
+export function smokeEvents(id: string): { valid: Record<string, unknown>; invalid: unknown } {
+  const examples = (file: string) => Object.values(JSON.parse(fs.readFileSync(path.join(__dirname, "..", "schema", "examples", file), "utf8")) as Record<string, unknown>);
+  const [valid] = examples("valid.json") as Record<string, unknown>[];
+  const [invalid] = examples("invalid.json");
+  return { valid: { ...valid, item_id: `smoke_${id}`, producer: "smoke-test" }, invalid };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -45,38 +60,53 @@ async function pullUntil(
 export async function runSmokeTest(target: SmokeTarget, log: (line: string) => void = console.log): Promise<void> {
   const pubsub = new PubSub({ projectId: target.projectId });
   const client = new v1.SubscriberClient();
-  const path = (name: string) => client.subscriptionPath(target.projectId, name);
+  const path_ = (name: string) => client.subscriptionPath(target.projectId, name);
   const topic = pubsub.topic(target.topic);
   const ack = (subscription: string) => async (ackId: string) => {
     await client.acknowledge({ subscription, ackIds: [ackId] });
     return true;
   };
   const leave = async () => undefined;
+  try {
+    // 1. A valid event reaches every consumer group.
+    const delivered = randomUUID();
+    const events = smokeEvents(delivered);
+    await topic.publishMessage({ data: Buffer.from(JSON.stringify(events.valid)), attributes: { "smoke-id": delivered } });
+    log(`published event ${delivered} to ${target.topic}`);
+    for (const [consumer, subscription] of Object.entries(target.subscriptions)) {
+      if (!(await pullUntil(client, path_(subscription), delivered, Date.now() + 120_000, leave, ack(path_(subscription))))) {
+        throw new Error(`event ${delivered} did not arrive on ${consumer}'s subscription ${subscription} within 2 minutes`);
+      }
+      log(`${consumer} received it on ${subscription}`);
+    }
 
-  // 1. Delivery.
-  const delivered = randomUUID();
-  await topic.publishMessage({ data: Buffer.from("defimon smoke test: delivery"), attributes: { "smoke-id": delivered } });
-  log(`published ${delivered} to ${target.topic}`);
-  if (!(await pullUntil(client, path(target.subscription), delivered, Date.now() + 120_000, leave, ack(path(target.subscription))))) {
-    throw new Error(`message ${delivered} did not arrive on ${target.subscription} within 2 minutes`);
+    // 2. The schema refuses an invalid event at publish.
+    const refused = await topic.publishMessage({ data: Buffer.from(JSON.stringify(events.invalid)) }).then(
+      () => false,
+      (error: Error) => /INVALID_ARGUMENT|schema/i.test(String(error.message)),
+    );
+    if (!refused) throw new Error(`the topic took an event its schema refuses: ${JSON.stringify(events.invalid)}`);
+    log("an event the schema refuses was refused at publish");
+
+    // 3. Dead-lettering: nack every delivery (ack deadline 0); after maxDeliveryAttempts it moves.
+    const { subscription, deadLetterSubscription, maxDeliveryAttempts } = target.deadLetter;
+    const rejected = randomUUID();
+    await topic.publishMessage({ data: Buffer.from(JSON.stringify(smokeEvents(rejected).valid)), attributes: { "smoke-id": rejected } });
+    log(`published ${rejected}; nacking it ${maxDeliveryAttempts} times on ${subscription}`);
+    let nacks = 0;
+    const nack = async (ackId: string) => {
+      await client.modifyAckDeadline({ subscription: path_(subscription), ackIds: [ackId], ackDeadlineSeconds: 0 });
+      nacks += 1;
+      return nacks >= maxDeliveryAttempts;
+    };
+    await pullUntil(client, path_(subscription), rejected, Date.now() + 600_000, leave, nack);
+    log(`nacked ${nacks} times; waiting for it in ${deadLetterSubscription}`);
+    if (!(await pullUntil(client, path_(deadLetterSubscription), rejected, Date.now() + 300_000, leave, ack(path_(deadLetterSubscription))))) {
+      throw new Error(`message ${rejected} did not reach ${deadLetterSubscription} within 5 minutes`);
+    }
+    log(`found it in ${deadLetterSubscription}: dead-lettering works`);
+  } finally {
+    await client.close();
+    await pubsub.close();
   }
-  log(`received and acked it on ${target.subscription}`);
-
-  // 2. Dead-lettering: nack every delivery (ack deadline 0); after maxDeliveryAttempts it moves.
-  const rejected = randomUUID();
-  await topic.publishMessage({ data: Buffer.from("defimon smoke test: dead letter"), attributes: { "smoke-id": rejected } });
-  log(`published ${rejected}; nacking it ${target.maxDeliveryAttempts} times`);
-  let nacks = 0;
-  const nack = async (ackId: string) => {
-    await client.modifyAckDeadline({ subscription: path(target.subscription), ackIds: [ackId], ackDeadlineSeconds: 0 });
-    nacks += 1;
-    return nacks >= target.maxDeliveryAttempts;
-  };
-  await pullUntil(client, path(target.subscription), rejected, Date.now() + 600_000, leave, nack);
-  log(`nacked ${nacks} times; waiting for it in ${target.deadLetterSubscription}`);
-  const deadLettered = await pullUntil(client, path(target.deadLetterSubscription), rejected, Date.now() + 300_000, leave, ack(path(target.deadLetterSubscription)));
-  await client.close();
-  await pubsub.close();
-  if (!deadLettered) throw new Error(`message ${rejected} did not reach ${target.deadLetterSubscription} within 5 minutes`);
-  log(`found it in ${target.deadLetterSubscription}: dead-lettering works`);
 }

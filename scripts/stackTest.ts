@@ -70,12 +70,13 @@ async function up(name: string, smoke: boolean): Promise<void> {
     const result = await stack.up({ onOutput: (line) => process.stdout.write(line) });
     console.log(`\n${name}: ${result.summary.result}`);
     if (smoke) {
+      const subscriptions = result.outputs.subscriptions.value as Record<string, { subscription: string; deadLetter: string }>;
+      const [first] = Object.keys(subscriptions);
       await runSmokeTest({
         projectId: String(config["gcp:project"]),
         topic: result.outputs.topicName.value,
-        subscription: result.outputs.subscriptionName.value,
-        deadLetterSubscription: result.outputs.deadLetterSubscriptionName.value,
-        maxDeliveryAttempts: parsed.pubsub.maxDeliveryAttempts,
+        subscriptions: Object.fromEntries(Object.entries(subscriptions).map(([consumer, s]) => [consumer, s.subscription])),
+        deadLetter: { subscription: subscriptions[first].subscription, deadLetterSubscription: subscriptions[first].deadLetter, maxDeliveryAttempts: parsed.consumers[first].maxDeliveryAttempts },
       });
     }
   } finally {

@@ -191,6 +191,23 @@ describe("stack config overrides", () => {
     expect(Object.keys(plan.outputs.serviceAccountEmails as object)).toHaveLength(6);
   });
 
+  it("archives events to Cloud Storage when asked; encrypts the sinks with the stack's key only where it is in their location", async () => {
+    const global = await planStack("dev", { analytics: { archive: true } });
+    expect(named(global, "defimon-analytics-dataset").inputs).not.toHaveProperty("defaultEncryptionConfiguration");
+    expect(named(global, "defimon-analytics-archive").inputs).toMatchObject({ location: "europe-west1", uniformBucketLevelAccess: true, publicAccessPrevention: "enforced", lifecycleRules: [{ action: { type: "Delete" }, condition: { age: 365 } }] });
+    expect(named(global, "defimon-analytics-archive-subscription").inputs.cloudStorageConfig).toMatchObject({ avroConfig: { writeMetadata: true } });
+    expect(ofType(global, "gcp:storage/bucketIAMMember:BucketIAMMember").map((g) => g.inputs.role).sort()).toEqual(["roles/storage.legacyBucketReader", "roles/storage.objectCreator"]);
+    const regional = await planStack("dev", { kms: { location: "europe-west1" }, analytics: { archive: true } });
+    const key = regional.outputs.cryptoKeyId;
+    expect(named(regional, "defimon-analytics-dataset").inputs.defaultEncryptionConfiguration).toEqual({ kmsKeyName: key });
+    expect(named(regional, "defimon-analytics-archive").inputs.encryption).toEqual({ defaultKmsKeyName: key });
+    expect(ofType(regional, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember").map((g) => g.inputs.member).sort()).toEqual([
+      "serviceAccount:bq-123456789012@bigquery-encryption.iam.gserviceaccount.com",
+      "serviceAccount:service-123456789012@gcp-sa-pubsub.iam.gserviceaccount.com",
+      "serviceAccount:service-123456789012@gs-project-accounts.iam.gserviceaccount.com",
+    ]);
+  });
+
   it("declares no key when createKey is false, and exports none", async () => {
     const plan = await planStack("dev", { serviceAccount: { createKey: false } });
     expect(ofType(plan, "gcp:serviceaccount/key:Key")).toEqual([]);

@@ -251,8 +251,21 @@ export function namingProblems(type: string, inputs: State): string[] {
       return [...(/^[a-zA-Z0-9_-]{1,255}$/.test(String(inputs.secretId)) ? [] : [`secretId ${JSON.stringify(inputs.secretId)}: 1 to 255 of [a-zA-Z0-9_-]`]), ...labelProblems(inputs.labels)];
     case "gcp:pubsub/topic:Topic":
     case "gcp:pubsub/subscription:Subscription":
+    case "gcp:pubsub/schema:Schema":
       // https://cloud.google.com/pubsub/docs/pubsub-basics#resource_names
-      return [...(/^(?!goog)[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/.test(String(inputs.name)) ? [] : [`name ${JSON.stringify(inputs.name)}: 3 to 255 characters, a letter first, not goog...`]), ...labelProblems(inputs.labels)];
+      return [
+        ...(/^(?!goog)[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/.test(String(inputs.name)) ? [] : [`name ${JSON.stringify(inputs.name)}: 3 to 255 characters, a letter first, not goog...`]),
+        ...labelProblems(inputs.labels),
+        ...pubsubProblems(type, inputs),
+      ];
+    case "gcp:bigquery/dataset:Dataset":
+      // https://cloud.google.com/bigquery/docs/datasets#dataset-naming: letters, digits, underscores, at most 1,024.
+      return [...(/^[A-Za-z0-9_]{1,1024}$/.test(String(inputs.datasetId)) ? [] : [`datasetId ${JSON.stringify(inputs.datasetId)}: 1 to 1024 of letters, digits and _`]), ...labelProblems(inputs.labels)];
+    case "gcp:bigquery/table:Table":
+      return [...bigQueryTableProblems(inputs), ...labelProblems(inputs.labels)];
+    case "gcp:storage/bucket:Bucket":
+      // https://cloud.google.com/storage/docs/buckets#naming: 3-63 of [a-z0-9-_.], a letter or digit at each end, not "goog..." nor containing "google".
+      return [...(/^(?!goog)(?!.*google)[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(String(inputs.name)) ? [] : [`name ${JSON.stringify(inputs.name)}: 3 to 63 of [a-z0-9-_.], a letter or digit first and last, no goog prefix, no "google"`]), ...labelProblems(inputs.labels)];
     case "gcp:kms/keyRing:KeyRing":
     case "gcp:kms/cryptoKey:CryptoKey":
       return [...(/^[A-Za-z0-9_-]{1,63}$/.test(String(inputs.name)) ? [] : [`name ${JSON.stringify(inputs.name)}: 1 to 63 of [A-Za-z0-9_-]`]), ...labelProblems(inputs.labels)];
@@ -265,4 +278,52 @@ export function namingProblems(type: string, inputs: State): string[] {
     default:
       return [];
   }
+}
+
+/**
+ * Pub/Sub limits the offline plan checks: a schema definition is at most 300 KB (Pub/Sub,
+ * "Schema overview", quotas and limits); a subscription filter at most 256 bytes (Pub/Sub,
+ * "Filter messages", filter syntax); a BigQuery subscription writes with either the
+ * topic's schema or the table's, not both (Pub/Sub, "BigQuery subscription properties").
+ */
+function pubsubProblems(type: string, inputs: State): string[] {
+  const problems: string[] = [];
+  if (type === "gcp:pubsub/schema:Schema") {
+    if (Buffer.byteLength(String(inputs.definition ?? "")) > 300 * 1024) problems.push("definition is over 300 KB");
+    if (!["AVRO", "PROTOCOL_BUFFER"].includes(String(inputs.type))) problems.push(`type ${JSON.stringify(inputs.type)}: AVRO or PROTOCOL_BUFFER`);
+  }
+  if (type === "gcp:pubsub/subscription:Subscription") {
+    if (inputs.filter !== undefined && Buffer.byteLength(String(inputs.filter)) > 256) problems.push(`filter is ${Buffer.byteLength(String(inputs.filter))} bytes; at most 256`);
+    if (inputs.bigqueryConfig?.useTopicSchema && inputs.bigqueryConfig?.useTableSchema) problems.push("bigqueryConfig: useTopicSchema and useTableSchema exclude each other");
+    const kinds = ["pushConfig", "bigqueryConfig", "cloudStorageConfig"].filter((kind) => inputs[kind] !== undefined);
+    if (kinds.length > 1) problems.push(`one delivery type per subscription; has ${kinds.join(", ")}`);
+    if (inputs.enableExactlyOnceDelivery && kinds.length) problems.push(`exactly-once delivery is for pull subscriptions only; this one has ${kinds[0]}`);
+  }
+  return problems;
+}
+
+/**
+ * BigQuery tables: IDs of letters, digits and _ (here ASCII; BigQuery takes some Unicode
+ * too), at most 1,024; partitioned on a TIMESTAMP/DATE/DATETIME column that exists; at
+ * most four clustering columns, each a column of the table (BigQuery, "Creating
+ * partitioned tables", "Creating clustered tables").
+ */
+function bigQueryTableProblems(inputs: State): string[] {
+  const problems: string[] = [];
+  if (!/^[A-Za-z0-9_]{1,1024}$/.test(String(inputs.tableId))) problems.push(`tableId ${JSON.stringify(inputs.tableId)}: 1 to 1024 of letters, digits and _`);
+  let columns: { name: string; type: string }[] = [];
+  try {
+    columns = JSON.parse(String(inputs.schema ?? "[]"));
+  } catch {
+    problems.push("schema is not JSON");
+  }
+  const typeOf = (name: string) => columns.find((column) => column.name === name)?.type;
+  const partition = inputs.timePartitioning?.field;
+  if (partition !== undefined && !["TIMESTAMP", "DATE", "DATETIME"].includes(String(typeOf(partition)))) {
+    problems.push(`timePartitioning.field ${JSON.stringify(partition)}: a TIMESTAMP, DATE or DATETIME column of the table (it is ${typeOf(partition) ?? "not a column"})`);
+  }
+  const clustering: string[] = inputs.clusterings ?? [];
+  if (clustering.length > 4) problems.push(`clusterings: at most 4 columns, has ${clustering.length}`);
+  for (const column of clustering) if (!typeOf(column)) problems.push(`clusterings: ${JSON.stringify(column)} is not a column of the table`);
+  return problems;
 }

@@ -1,3 +1,4 @@
+import type { ConsumerConfig, StackConfig } from "../config";
 import { EventStreamSettings } from "../presets";
 import { toDotenv } from "./dotenv";
 
@@ -59,5 +60,36 @@ export function renderEventStreamEnv(input: EventStreamEnvInput, stack: string, 
       EVENT_STREAM_ERROR_RETRY_DELAY: eventStream.errorRetryDelaySeconds,
     },
     [`DEFIMON event stream settings for ${service ? `service "${service}" of ` : ""}stack "${stack}". Rendered by Pulumi; edit the stack config, not this file.`],
+  );
+}
+
+/** The consumer that keeps the guide's subscription name (`<topic>-sub`), if one does. */
+export function guideConsumer(config: StackConfig): string | undefined {
+  return Object.keys(config.consumers).find((name) => config.consumers[name].subscription === `${config.pubsub.topic}-sub`);
+}
+
+export function consumerEnvInput(consumer: ConsumerConfig): ConsumerEnvInput {
+  return {
+    subscription: consumer.subscription,
+    ackDeadlineSeconds: consumer.ackDeadlineSeconds,
+    maxDeliveryAttempts: consumer.maxDeliveryAttempts,
+    minimumBackoffSeconds: consumer.minimumBackoff,
+    maximumBackoffSeconds: consumer.maximumBackoff,
+  };
+}
+
+/** A service's `.env` from the stack's config: a consumer's names its own subscription; none: the topic-wide settings. */
+export function serviceEnv(config: StackConfig, deployed: { projectId: string; kmsKeyName: string }, stack: string, service?: string): string {
+  const consumer = service !== undefined ? config.consumers[service] : undefined;
+  return renderEventStreamEnv(
+    {
+      ...deployed,
+      topic: config.pubsub.topic,
+      deadLetterTopic: `${config.pubsub.topic}-dead-letter`,
+      eventStream: config.eventStream,
+      consumer: consumer && consumerEnvInput(consumer),
+    },
+    stack,
+    service,
   );
 }

@@ -6,10 +6,7 @@ const agent = "serviceAccount:service-123456789012@gcp-sa-pubsub.iam.gserviceacc
 function declare(overrides: Partial<EncryptionArgs> = {}) {
   return runComponents(() => {
     new Encryption("kms", {
-      location: "global",
-      keyRingName: "defimon",
-      cryptoKeyName: "pubsub-key",
-      rotationPeriodSeconds: 90 * 86400,
+      kms: { location: "global", keyRing: "defimon", cryptoKey: "pubsub-key", rotationPeriod: 90 * 86400 },
       protect: false,
       keyUsers: { "pubsub-agent": agent },
       labels: { team: "defimon" },
@@ -45,7 +42,7 @@ describe("Encryption", () => {
   });
 
   it("keeps a suffixed key ring name within 63 characters", async () => {
-    const plan = await declare({ keyRingName: "r".repeat(63) });
+    const plan = await declare({ kms: { location: "global", keyRing: "r".repeat(63), cryptoKey: "pubsub-key", rotationPeriod: 90 * 86400 } });
     expect((named(plan, "kms-key-ring").inputs.name as string).length).toBeLessThanOrEqual(63);
   });
 

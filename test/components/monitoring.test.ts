@@ -7,12 +7,7 @@ const base: OperabilityArgs = {
   topicName: "defimon-events",
   instanceId: "4815162342000000001",
   instanceName: "defimon-node-vm",
-  emails: [],
-  oldestUnackedAgeSeconds: 300,
-  backlogMessages: 1_000_000,
-  diskUsedPercent: 85,
-  memoryUsedPercent: 90,
-  headStallMinutes: 15,
+  alerts: { emails: [], oldestUnackedAgeSeconds: 300, backlogMessages: 1_000_000, diskUsedPercent: 85, memoryUsedPercent: 90, headStallMinutes: 15 },
   labels: { team: "defimon" },
 };
 
@@ -74,7 +69,7 @@ describe("Operability alerts", () => {
   });
 
   it("takes thresholds from its arguments", async () => {
-    const tuned = await declare({ oldestUnackedAgeSeconds: 120, backlogMessages: 500, diskUsedPercent: 70, headStallMinutes: 30 });
+    const tuned = await declare({ alerts: { ...base.alerts, oldestUnackedAgeSeconds: 120, backlogMessages: 500, diskUsedPercent: 70, headStallMinutes: 30 } });
     expect(condition(tuned, "oldest-unacked").conditionThreshold.thresholdValue).toBe(120);
     expect(condition(tuned, "backlog").conditionThreshold.thresholdValue).toBe(500);
     expect(condition(tuned, "disk-full").conditionThreshold.thresholdValue).toBe(70);
@@ -82,7 +77,7 @@ describe("Operability alerts", () => {
   });
 
   it("e-mails each address from every alert", async () => {
-    const paged = await declare({ emails: ["oncall@example.com", "Lead@Example.com"] });
+    const paged = await declare({ alerts: { ...base.alerts, emails: ["oncall@example.com", "Lead@Example.com"] } });
     const channels = ofType(paged, "gcp:monitoring/notificationChannel:NotificationChannel");
     expect(channels.map((c) => [c.name, c.inputs.type, (c.inputs.labels as any).email_address])).toEqual([
       ["ops-email-oncall-example-com", "email", "oncall@example.com"],
@@ -117,7 +112,7 @@ describe("Operability budget", () => {
 
   it("alerts at 50, 90 and 100 % of the monthly amount, on this project, through the on-call channels", async () => {
     const plan = await declare({
-      emails: ["oncall@example.com"],
+      alerts: { ...base.alerts, emails: ["oncall@example.com"] },
       budget: { billingAccount: "012345-6789AB-CDEF01", monthlyAmount: 1200, currency: "EUR", emails: ["oncall@example.com"], projectNumber: "123456789012", projectId: "defimon-prod" },
     });
     expect(named(plan, "ops-budget").inputs).toMatchObject({
@@ -135,7 +130,7 @@ describe("Operability budget", () => {
 
   it("creates the budget through a provider with the project as quota project (user credentials get 403 without)", async () => {
     const plan = await declare({
-      emails: ["a@example.com", "b@example.com"],
+      alerts: { ...base.alerts, emails: ["a@example.com", "b@example.com"] },
       budget: { billingAccount: "012345-6789AB-CDEF01", monthlyAmount: 100, currency: "USD", emails: ["b@example.com"], projectNumber: "123456789012", projectId: "defimon-prod" },
     });
     expect(named(plan, "ops-billing")).toMatchObject({

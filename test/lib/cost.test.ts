@@ -24,6 +24,8 @@ describe("monthly cost estimate", () => {
     // Published once, delivered to each of the four consumers and the BigQuery subscription.
     const billedGib = (1e9 * 2048 * 6) / 1024 ** 3 - prices.pubsubFreeGib;
     expect(monthly["Pub/Sub throughput"]).toBeCloseTo((billedGib / 1024) * prices.pubsubThroughputTib, 6);
+    // 1e9 rows of 2048 + ~100 bytes = 2,148,000,000,000 B = 2000.48 GiB; less 10 free, at 0.02: 39.81.
+    expect(monthly["BigQuery table defimon-analytics-table"]).toBeCloseTo(39.81, 2);
     expect(total).toBeCloseTo(Object.values(monthly).reduce((a, b) => a + b, 0), 6);
   });
 

@@ -59,6 +59,23 @@ describe("Compute Engine rules", () => {
     expect(namingProblems("gcp:pubsub/topic:Topic", { name: "goog-events" })).toHaveLength(1);
     expect(namingProblems("gcp:pubsub/topic:Topic", { name: "defimon-events" })).toEqual([]);
   });
+
+  it("refuses what Pub/Sub, BigQuery and Cloud Storage refuse for the event sinks", () => {
+    const subscription = (inputs: Record<string, unknown>) => namingProblems("gcp:pubsub/subscription:Subscription", { name: "defimon-events-x", ...inputs });
+    expect(subscription({ filter: "x".repeat(257) })).toEqual(["filter is 257 bytes; at most 256"]);
+    expect(subscription({ bigqueryConfig: { table: "p.d.t", useTopicSchema: true, useTableSchema: true } })).toEqual(["bigqueryConfig: useTopicSchema and useTableSchema exclude each other"]);
+    expect(subscription({ bigqueryConfig: { table: "p.d.t" }, enableExactlyOnceDelivery: true })).toEqual(["exactly-once delivery is for pull subscriptions only; this one has bigqueryConfig"]);
+    expect(subscription({ bigqueryConfig: { table: "p.d.t" }, cloudStorageConfig: { bucket: "b" } })).toEqual(["one delivery type per subscription; has bigqueryConfig, cloudStorageConfig"]);
+    expect(namingProblems("gcp:pubsub/schema:Schema", { name: "defimon-events-event", type: "PROTOCOL_BUFFER", definition: "x".repeat(300 * 1024 + 1) })).toEqual(["definition is over 300 KB"]);
+    expect(namingProblems("gcp:bigquery/dataset:Dataset", { datasetId: "defimon-events" })).toEqual(['datasetId "defimon-events": 1 to 1024 of letters, digits and _']);
+    const columns = JSON.stringify([{ name: "publish_time", type: "TIMESTAMP" }, { name: "network", type: "STRING" }]);
+    const table = (inputs: Record<string, unknown>) => namingProblems("gcp:bigquery/table:Table", { tableId: "events", schema: columns, ...inputs });
+    expect(table({ timePartitioning: { type: "DAY", field: "publish_time" }, clusterings: ["network"] })).toEqual([]);
+    expect(table({ timePartitioning: { type: "DAY", field: "network" } })).toEqual(['timePartitioning.field "network": a TIMESTAMP, DATE or DATETIME column of the table (it is STRING)']);
+    expect(table({ clusterings: ["network", "event_type"] })).toEqual(['clusterings: "event_type" is not a column of the table']);
+    expect(namingProblems("gcp:storage/bucket:Bucket", { name: "Defimon_Archive" })).toHaveLength(1);
+    expect(namingProblems("gcp:storage/bucket:Bucket", { name: "defimon-prod-defimon-events-archive" })).toEqual([]);
+  });
 });
 
 describe("Cloud Monitoring rules", () => {
