@@ -72,18 +72,25 @@ PY
 }
 
 # apt-get that waits (up to 15 minutes) while the package manager is busy, instead of
-# failing on its lock.
+# failing on its lock. A failure while nobody holds the locks is real only the second
+# time in a row: the holder may have let go between apt's attempt and the check
+# (unattended-upgrades finishing just then), and that one is retried.
 apt_get() {
-  local status started=$SECONDS
+  local status started=$SECONDS idle_failures=0
   while :; do
     status=0
     apt-get -o DPkg::Lock::Timeout=60 -o Dpkg::Use-Pty=0 "$@" || status=$?
     [ "$status" -eq 0 ] && return 0
-    if [ $((SECONDS - started)) -ge 900 ] || ! package_manager_busy; then
+    if package_manager_busy; then
+      idle_failures=0
+      log "the package manager is busy (another apt or dpkg holds its lock); waiting"
+    else
+      idle_failures=$((idle_failures + 1))
+    fi
+    if [ "$idle_failures" -ge 2 ] || [ $((SECONDS - started)) -ge 900 ]; then
       log "apt-get $* failed (exit $status)"
       return "$status"
     fi
-    log "the package manager is busy (another apt or dpkg holds its lock); waiting"
     sleep 5
   done
 }

@@ -191,4 +191,31 @@ describe("boot scripts", () => {
     expect(constant(shutdown, "STACK_DIR")).toBe(hostLayout.stackDir);
     for (const script of [startup, shutdown]) expect(script).toContain(`--project-name ${composeProjectName} `);
   });
+
+  /**
+   * startup.sh's apt_get with apt-get and the lock check stood in: apt fails on a held
+   * lock, and the holder lets go between apt's failure and the check (seen in the boot
+   * test: unattended-upgrades finishing just then). The script's functions run in bash,
+   * the real ones, with only `main` left out.
+   */
+  function aptGet(script: string, steps: { apt: number; busy: boolean }[]) {
+    const stubs = `
+      attempts=0; checks=0
+      apt-get() { attempts=$((attempts + 1)); return $(echo "${steps.map((s) => s.apt).join(" ")}" | cut -d" " -f$attempts); }
+      package_manager_busy() { checks=$((checks + 1)); [ "$(echo "${steps.map((s) => (s.busy ? 0 : 1)).join(" ")}" | cut -d" " -f$checks)" = 0 ]; }
+      sleep() { :; }
+      status=0; apt_get install -y docker.io 2>/dev/null || status=$?
+      echo "$status $attempts"`;
+    const body = script.replace(/^main "\$@"\s*$/m, "");
+    const result = require("child_process").spawnSync("bash", ["-c", `${body}\n${stubs}`], { encoding: "utf8" });
+    const [status, attempts] = result.stdout.trim().split(" ").map(Number);
+    return { status, attempts };
+  }
+
+  it("apt_get waits out a held lock, and retries when the holder let go just after apt failed", () => {
+    const raced = [{ apt: 100, busy: true }, { apt: 100, busy: false }, { apt: 0, busy: false }];
+    expect(aptGet(startup, raced)).toEqual({ status: 0, attempts: 3 });
+    // Failing twice with nobody holding the locks is a real failure: it stops.
+    expect(aptGet(startup, [{ apt: 100, busy: false }, { apt: 100, busy: false }, { apt: 0, busy: false }])).toEqual({ status: 100, attempts: 2 });
+  });
 });
