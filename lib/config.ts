@@ -13,6 +13,7 @@ import { parseDuration } from "./durations";
 import { ports } from "./hostLayout";
 import { defaultImages, parseImageReference } from "./images";
 import { diskLimits, diskTypes, familyDiskTypes, isOfferedRegion, machineTypeIn, offeredRegions, zonesOf } from "./gce";
+import servicePrices from "../data/service-prices.json";
 import { regionOfZone } from "./naming";
 import { networkNames, networks, requiredMemoryMb } from "./networks";
 import { EventStreamSettings, NodeSizing, PresetName, presetNames, presets } from "./presets";
@@ -284,6 +285,8 @@ const budgetSchema = z.strictObject({
 const costSchema = z.strictObject({
   messagesPerMonth: integer(0, 1e12, "messages").optional(),
   averageMessageBytes: integer(1, 10_000_000, "bytes (Pub/Sub's limit is 10 MB)").optional(),
+  /** The node's internet egress (P2P) a month, in GiB. Default: data/service-prices.json's, with its source. */
+  egressGibPerMonth: integer(0, 1_000_000, "GiB a month").optional(),
 });
 
 export const stackConfigSchema = z
@@ -326,6 +329,10 @@ export const stackConfigSchema = z
       cost: {
         messagesPerMonth: config.cost.messagesPerMonth ?? operations.messagesPerMonth,
         averageMessageBytes: config.cost.averageMessageBytes ?? operations.averageMessageBytes,
+        egressGibPerMonth: config.cost.egressGibPerMonth ?? servicePrices.egress.defaultGibPerMonth,
+        // What the services are told to batch: messages per publish and per pull request.
+        publishBatchSize: ({ ...presets[config.preset].eventStream, ...config.eventStream } as EventStreamSettings).batchSize,
+        pullBatchSize: ({ ...presets[config.preset].eventStream, ...config.eventStream } as EventStreamSettings).maxMessages,
       },
       /** The preset's figures with the stack's overrides on top. */
       eventStream: { ...presets[config.preset].eventStream, ...config.eventStream } as EventStreamSettings,

@@ -99,7 +99,7 @@ describe("npm run plan", () => {
     // The quotas a fresh project must have: 2500 GB data + 50 GB boot disk of SSD quota.
     expect(stdout).toMatch(/Compute Engine quotas this stack needs[^\n]*\n  IN_USE_ADDRESSES +europe-west1 +1\n  N2_CPUS +europe-west1 +8\n  SSD_TOTAL_GB +europe-west1 +2550\n  STATIC_ADDRESSES +europe-west1 +1\n  CPUS_ALL_REGIONS +global +8\n  SNAPSHOTS +global +14\n/);
     expect(stdout).toContain("9 alert policies have no notification channel: they notify nobody (set defimon:alerts.emails).");
-    expect(stdout).toMatch(/Estimated monthly cost \(europe-west1 list prices as of [^)]*\):\n(.*\n)*  total +USD +\d+\.\d\d\n/);
+    expect(stdout).toMatch(/Estimated monthly cost \(europe-west1: Google's Cloud Billing Catalog of \d{4}-\d{2}-\d{2}; [^)]*\):\n(.*\n)*  total +USD +\d+\.\d\d\n/);
     expect(stdout).toMatch(/metadata=\{[^\n]*"startup-script":"<text, \d+ lines>"/);
     expect(parseDotenv(fs.readFileSync(path.join(files, ".env"), "utf8")).EVENT_STREAM_BATCH_SIZE).toBe("500");
     expect(fs.readdirSync(path.join(files, "defimon-node-vm")).sort()).toEqual([
