@@ -11,6 +11,7 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { containerSecrets } from "../../lib/render/compose";
 import { guestImage } from "./guestImage";
 import { control, planTestStack, TestStack } from "./testStack";
 import { ext4Uuid, readExt4, Report, Vm } from "./vm";
@@ -71,14 +72,28 @@ function secretsAreFiles(problems: string[], report: Report): void {
 /** Events of this boot: the data disk's event logs grow across boots. */
 const newEvents = (report: Report, before: Report | undefined) => report.events.filter((event) => !(before?.events ?? []).includes(event));
 
+/**
+ * The schedule: seven boots on three VMs (one vCPU each, on two host cores: CPU is what
+ * bounds the run), the faults of several scenarios in one boot where they do not mask
+ * each other, each scenario still its own check, and the two long chains about equal.
+ *   A: first boot (blank disk, package manager locked, metadata flaky: 1, 4, 5a), then an
+ *      unclean reset with Secret Manager answering 403 (3, 6).
+ *   B: first boot, clean reboot (2), power-off (9).
+ *   C: a disk that fails reads (7), a required key missing for good on a new disk (5b:
+ *      the script mounts it before it stops), that disk swapped for a blank one (8).
+ */
+const flakyMetadata = { "instance/attributes/defimon-files": [500, 404, 500], "instance/attributes/defimon-secrets": [404, 404], "project/project-id": [503] };
+const reports: { flaky?: Report; missing?: Report } = {};
+
 async function groupA(vm: Vm, stack: TestStack, dir: string): Promise<void> {
-  const disk1 = path.join(dir, "chaindata-1.img");
-  const disk2 = path.join(dir, "chaindata-2.img");
-  blankDisk(disk1);
+  const disk = path.join(dir, "chaindata.img");
+  blankDisk(disk);
   const marker = randomBytes(8).toString("hex");
 
-  // 1 and 4: first boot on a blank disk, another process holding the package manager's locks for a minute.
-  const first = await boot(vm, { holdPackageLockSeconds: 60, afterProbe: "reboot", marker }, { file: disk1 }, stack);
+  // 1, 4 and 5 (first half): first boot on a blank disk, another process holding the
+  // package manager's locks for a minute, the metadata server answering 404 and 500 a few times.
+  const first = await boot(vm, { holdPackageLockSeconds: 60, flaky: flakyMetadata, afterProbe: "stay", marker }, { file: disk }, stack);
+  reports.flaky = first;
   const p1: string[] = [];
   expect(p1, done(first) && first.startupResult.trim() === "success", `startup did not finish: ${first.startupLog.slice(-5).join(" | ")}`);
   expect(p1, formatted(first) === 1, `formatted ${formatted(first)} times`);
@@ -99,57 +114,38 @@ async function groupA(vm: Vm, stack: TestStack, dir: string): Promise<void> {
   expect(p4, finished !== undefined && released !== undefined && finished > released, `the script finished (uptime ${finished}) before the locks were released (${released}): it did not wait`);
   check(4, "package manager locked for a minute at first boot: the script waits, then succeeds", p4);
 
-  // 2: clean reboot (the probe rebooted; QEMU's -no-reboot ended the first run).
-  await vm.waitExit(120);
-  const second = await boot(vm, { afterProbe: "stay" }, { file: disk1 }, stack);
-  const p2: string[] = [];
-  expect(p2, done(second), "startup did not finish");
-  expect(p2, formatted(second) === 0, "formatted again");
-  expect(p2, JSON.stringify(second.fstab) === JSON.stringify(first.fstab), `fstab changed: ${JSON.stringify(second.fstab)}`);
-  expect(p2, JSON.stringify(ids(second)) === JSON.stringify(ids(first)), "not the same containers");
-  expect(p2, JSON.stringify(running(second)) === JSON.stringify(allContainers), `running: ${running(second).join(", ")}`);
-  secretsAreFiles(p2, second);
-  expect(p2, second.standinLog.some((line) => line.includes("first secret served")), "secrets were not fetched again");
-  expect(p2, second.marker.trim() === marker, "the marker is gone");
-  check(2, "clean reboot: no format, fstab unchanged, the same containers, secrets fetched again", p2);
-
-  // 3: unclean reset: no shutdown script ran; Docker restarts the containers before the secrets are back.
+  // 3 and 6: unclean reset of the running node: no shutdown script ran, Docker restarts the
+  // containers before the secrets are back, and Secret Manager answers 403 for the first
+  // 45 s (IAM grants propagating).
   await vm.qmp("system_reset");
   await vm.waitExit(60);
-  const third = await boot(vm, { afterProbe: "stay" }, { file: disk1 }, stack);
-  const p3: string[] = [];
+  const third = await boot(vm, { secret403Seconds: 45, afterProbe: "stay" }, { file: disk }, stack);
   const served = uptimeOf(third.standinLog, "first secret served") ?? Infinity;
-  const events3 = newEvents(third, second);
-  expect(p3, done(third), "startup did not finish");
+  const events = newEvents(third, first);
+  const startedBeforeSecrets = (problems: string[]) => {
+    // Only the containers that read a secret: Prometheus needs none, and Docker may restart it at once.
+    for (const event of events.filter((e) => / (start|secret-ok:\S+) /.test(e) && e.split(" ")[0] in containerSecrets)) {
+      expect(problems, Number(event.split(" ").pop()) >= served, `started before its secret was there: ${event} (secrets served at ${served})`);
+    }
+    expect(problems, events.every((event) => !/secret-(missing|is-a-directory|unreadable|empty)/.test(event)), `a container met a missing secret: ${JSON.stringify(events)}`);
+  };
+  const p3: string[] = [];
+  expect(p3, done(third), `startup did not finish: ${third.startupLog.slice(-4).join(" | ")}`);
   secretsAreFiles(p3, third);
   expect(p3, JSON.stringify(running(third)) === JSON.stringify(allContainers), `running: ${running(third).join(", ")}`);
-  expect(p3, events3.some((event) => event.startsWith("geth secret-ok:0:64")), `geth did not read its JWT after the reset: ${JSON.stringify(events3)}`);
-  expect(p3, events3.every((event) => !/secret-(missing|is-a-directory|unreadable|empty)/.test(event)), `a container met a missing secret: ${JSON.stringify(events3)}`);
-  for (const event of events3.filter((e) => / (start|secret-ok:\S+) /.test(e))) {
-    expect(p3, Number(event.split(" ").pop()) >= served, `started before its secret was there: ${event} (secrets served at ${served})`);
-  }
+  expect(p3, events.some((event) => event.startsWith("geth secret-ok:0:64")), `geth did not read its JWT after the reset: ${JSON.stringify(events)}`);
+  startedBeforeSecrets(p3);
   check(3, "unclean reset: secrets are files again, geth reads its JWT, no container starts before its secret", p3);
 
-  // The disk is swapped while the VM is stopped.
+  const p6: string[] = [];
+  expect(p6, third.standinLog.some((line) => line.includes("answering 403")), "Secret Manager never answered 403");
+  expect(p6, third.startupLog.some((line) => /secret \S+: HTTP 403; retrying/.test(line)), "the script did not say it retried the 403");
+  expect(p6, done(third) && JSON.stringify(running(third)) === JSON.stringify(allContainers), "startup did not finish with every container running");
+  startedBeforeSecrets(p6);
+  check(6, "Secret Manager answers 403 for 45 s: retried until it works, no container starts without its secret", p6);
   await vm.qmp("quit");
   await vm.waitExit(60);
-
-  // 8: the data disk swapped for a blank one.
-  blankDisk(disk2);
-  const fourth = await boot(vm, { afterProbe: "stay" }, { file: disk2 }, stack);
-  const p8: string[] = [];
-  const uuid2 = fourth.dataDiskUuid.trim();
-  expect(p8, done(fourth), `startup did not finish: ${fourth.startupLog.slice(-4).join(" | ")}`);
-  expect(p8, formatted(fourth) === 1, `formatted ${formatted(fourth)} times`);
-  expect(p8, mountLines(fourth).length === 1 && mountLines(fourth)[0].startsWith(`UUID=${uuid2} `), `fstab lines for the mount point: ${JSON.stringify(mountLines(fourth))}`);
-  expect(p8, fourth.mounted.startsWith(uuid2), `mounted: ${fourth.mounted}`);
-  expect(p8, fourth.underMountPoint.length === 0, `written under the mount point on the boot disk: ${JSON.stringify(fourth.underMountPoint)}`);
-  expect(p8, JSON.stringify(running(fourth)) === JSON.stringify(allContainers), `running: ${running(fourth).join(", ")}`);
-  check(8, "data disk swapped for a blank one: one fstab entry, the new disk mounted, nothing written on the boot disk", p8);
-  await vm.qmp("quit");
-  await vm.waitExit(60);
-
-  markers.push({ disk: disk1, marker, uuid: first.dataDiskUuid.trim() });
+  markers.push({ disk, marker, uuid: first.dataDiskUuid.trim() });
 }
 
 /** 9: ACPI power-off: the shutdown script within 90 s, the services first and geth last, geth cleanly. */
@@ -176,44 +172,28 @@ async function powerOff(vm: Vm, disk: string): Promise<void> {
 }
 
 async function groupB(vm: Vm, stack: TestStack, dir: string): Promise<void> {
-  const disk = path.join(dir, "chaindata.img");
-  blankDisk(disk);
+  const disk1 = path.join(dir, "chaindata.img");
+  blankDisk(disk1);
   const marker = randomBytes(8).toString("hex");
 
-  // 5, first half: metadata answers 404 and 500 a few times.
-  const flaky = { "instance/attributes/defimon-files": [500, 404, 500], "instance/attributes/defimon-secrets": [404, 404], "project/project-id": [503] };
-  const first = await boot(vm, { flaky, afterProbe: "reboot", marker }, { file: disk }, stack);
-  // 6: Secret Manager answers 403 for the first 45 s after boot (IAM grants propagating).
+  const first = await boot(vm, { afterProbe: "reboot", marker }, { file: disk1 }, stack);
+  // 2: clean reboot (the probe rebooted; QEMU's -no-reboot ended the first run).
   await vm.waitExit(120);
-  const second = await boot(vm, { secret403Seconds: 45, afterProbe: "stay" }, { file: disk }, stack);
-  const p6: string[] = [];
-  const served = uptimeOf(second.standinLog, "first secret served") ?? Infinity;
-  const events = newEvents(second, first);
-  expect(p6, second.standinLog.some((line) => line.includes("answering 403")), "Secret Manager never answered 403");
-  expect(p6, done(second), `startup did not finish: ${second.startupLog.slice(-4).join(" | ")}`);
-  expect(p6, JSON.stringify(running(second)) === JSON.stringify(allContainers), `running: ${running(second).join(", ")}`);
-  expect(p6, events.every((event) => !/secret-(missing|is-a-directory|unreadable|empty)/.test(event)), `a container met a missing secret: ${JSON.stringify(events)}`);
-  for (const event of events.filter((e) => / (start|secret-ok:\S+) /.test(e))) {
-    expect(p6, Number(event.split(" ").pop()) >= served, `started before its secret was there: ${event} (secrets served at ${served})`);
-  }
-  check(6, "Secret Manager answers 403 for 45 s: retried until it works, no container starts without its secret", p6);
+  const second = await boot(vm, { afterProbe: "stay" }, { file: disk1 }, stack);
+  const p2: string[] = [];
+  expect(p2, done(second), "startup did not finish");
+  expect(p2, formatted(second) === 0, "formatted again");
+  expect(p2, JSON.stringify(second.fstab) === JSON.stringify(first.fstab), `fstab changed: ${JSON.stringify(second.fstab)}`);
+  expect(p2, JSON.stringify(ids(second)) === JSON.stringify(ids(first)), "not the same containers");
+  expect(p2, JSON.stringify(running(second)) === JSON.stringify(allContainers), `running: ${running(second).join(", ")}`);
+  secretsAreFiles(p2, second);
+  expect(p2, second.standinLog.some((line) => line.includes("first secret served")), "secrets were not fetched again");
+  expect(p2, second.marker.trim() === marker, "the marker is gone");
+  check(2, "clean reboot: no format, fstab unchanged, the same containers, secrets fetched again", p2);
 
-  await powerOff(vm, disk);
-
-  // 5, second half: a required key missing for good.
-  const third = await boot(vm, { missing: ["instance/attributes/defimon-files"], afterProbe: "stay" }, { file: disk }, stack);
-  const p5: string[] = [];
-  const flakyAnswers = first.standinLog.filter((line) => line.includes("(flaky)")).length;
-  expect(p5, flakyAnswers === 6, `flaky answers given: ${flakyAnswers}`);
-  expect(p5, done(first), `startup did not finish through the flaky answers: ${first.startupLog.slice(-4).join(" | ")}`);
-  expect(p5, JSON.stringify(running(first)) === JSON.stringify(allContainers), `running after the flaky answers: ${running(first).join(", ")}`);
-  expect(p5, third.startupLog.some((line) => line.endsWith("required metadata instance/attributes/defimon-files is not available (HTTP 404); stopping")), `no line naming the missing key: ${third.startupLog.slice(-4).join(" | ")}`);
-  expect(p5, !done(third), "printed done without its files");
-  expect(p5, third.startupResult.trim() !== "success", "the startup unit succeeded");
-  check(5, 'metadata answers 404/500 a few times: retried; a required key missing for good: one line naming it, never "done"', p5);
-  await vm.qmp("quit");
-  await vm.waitExit(60);
-  markers.push({ disk, marker, uuid: first.dataDiskUuid.trim() });
+  // 9: the running node powered off.
+  await powerOff(vm, disk1);
+  markers.push({ disk: disk1, marker, uuid: first.dataDiskUuid.trim() });
 }
 
 async function groupC(vm: Vm, dir: string, stack: TestStack): Promise<void> {
@@ -236,6 +216,49 @@ async function groupC(vm: Vm, dir: string, stack: TestStack): Promise<void> {
   expect(p7, ext4Uuid(disk) === uuid, "the file system was replaced");
   check(7, "a data disk with a file system that fails reads while probed: never formatted, the boot stops with a clear message", p7);
   markers.push({ disk, marker, uuid });
+
+  // 5, second half: a required key missing for good (on a new blank disk).
+  const blank = path.join(dir, "chaindata-2.img");
+  blankDisk(blank);
+  reports.missing = await boot(vm, { missing: ["instance/attributes/defimon-files"], afterProbe: "stay" }, { file: blank }, stack);
+  await vm.qmp("quit");
+  await vm.waitExit(60);
+
+  // 8: the disk that boot mounted (fstab names it) swapped for a blank one while the VM was off.
+  const disk2 = path.join(dir, "chaindata-3.img");
+  blankDisk(disk2);
+  const swapped = await boot(vm, { afterProbe: "stay" }, { file: disk2 }, stack);
+  const p8: string[] = [];
+  const uuid2 = swapped.dataDiskUuid.trim();
+  const before = reports.missing;
+  expect(p8, !!before && mountLines(before).some((line) => line.startsWith(`UUID=${before.dataDiskUuid.trim()} `)), "fstab did not name the disk before the swap: nothing was swapped");
+  expect(p8, done(swapped), `startup did not finish: ${swapped.startupLog.slice(-4).join(" | ")}`);
+  expect(p8, formatted(swapped) === 1, `formatted ${formatted(swapped)} times`);
+  expect(p8, mountLines(swapped).length === 1 && mountLines(swapped)[0].startsWith(`UUID=${uuid2} `), `fstab lines for the mount point: ${JSON.stringify(mountLines(swapped))}`);
+  expect(p8, swapped.mounted.startsWith(uuid2), `mounted: ${swapped.mounted}`);
+  expect(p8, swapped.underMountPoint.length === 0, `written under the mount point on the boot disk: ${JSON.stringify(swapped.underMountPoint)}`);
+  expect(p8, JSON.stringify(running(swapped)) === JSON.stringify(allContainers), `running: ${running(swapped).join(", ")}`);
+  check(8, "data disk swapped for a blank one: one fstab entry, the new disk mounted, nothing written on the boot disk", p8);
+  await vm.qmp("quit");
+  await vm.waitExit(60);
+}
+
+/** 5: both halves, from A's first boot and C's second. */
+function checkMetadataFailures(): void {
+  const p5: string[] = [];
+  const { flaky, missing } = reports;
+  if (!flaky || !missing) {
+    p5.push(`a boot did not report: ${!flaky ? "the flaky metadata (VM a)" : "the missing key (VM c)"}`);
+  } else {
+    const flakyAnswers = flaky.standinLog.filter((line) => line.includes("(flaky)")).length;
+    expect(p5, flakyAnswers === 6, `flaky answers given: ${flakyAnswers}`);
+    expect(p5, done(flaky), `startup did not finish through the flaky answers: ${flaky.startupLog.slice(-4).join(" | ")}`);
+    expect(p5, JSON.stringify(running(flaky)) === JSON.stringify(allContainers), `running after the flaky answers: ${running(flaky).join(", ")}`);
+    expect(p5, missing.startupLog.some((line) => line.endsWith("required metadata instance/attributes/defimon-files is not available (HTTP 404); stopping")), `no line naming the missing key: ${missing.startupLog.slice(-4).join(" | ")}`);
+    expect(p5, !done(missing), "printed done without its files");
+    expect(p5, missing.startupResult.trim() !== "success", "the startup unit succeeded");
+  }
+  check(5, 'metadata answers 404/500 a few times: retried; a required key missing for good: one line naming it, never "done"', p5);
 }
 
 const markers: { disk: string; marker: string; uuid: string }[] = [];
@@ -252,6 +275,7 @@ async function main(): Promise<number> {
   results.forEach((result, index) => {
     if (result.status === "rejected") check(90 + index, `VM ${"abc"[index]} ran its scenarios`, [String(result.reason?.message ?? result.reason)]);
   });
+  checkMetadataFailures();
 
   // 10: the marker on each chain-data disk, after everything above.
   const p10: string[] = [];
