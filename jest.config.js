@@ -7,7 +7,6 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
-  setupFiles: ["<rootDir>/test/setup.js"],
   transform: {
     "^.+\\.ts$": [
       "@swc/jest",
