@@ -34,6 +34,10 @@ deploy_roles=(
   roles/iam.serviceAccountAdmin roles/iam.serviceAccountUser
   roles/compute.instanceAdmin.v1 roles/compute.networkAdmin roles/compute.securityAdmin roles/compute.storageAdmin
   roles/secretmanager.admin roles/monitoring.editor roles/resourcemanager.projectIamAdmin
+  # The analytics sink: the dataset, its table and the table's IAM. Not roles/storage.admin
+  # for the optional archive bucket: on the project it would reach every object of the
+  # state bucket, around the test-stacks-only condition below (README).
+  roles/bigquery.admin
 )
 
 account() { # PROJECT NAME -> creates if missing, prints the e-mail
