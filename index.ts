@@ -12,7 +12,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { Encryption } from "./components/encryption";
 import { EventAnalytics } from "./components/eventAnalytics";
-import { deadLetterSourceAttribute, EventBus } from "./components/eventBus";
+import { EventBus } from "./components/eventBus";
 import { GethHost } from "./components/gethHost";
 import { pinImages } from "./components/imagePins";
 import { Operability } from "./components/monitoring";
@@ -25,7 +25,7 @@ import { loadStackConfig } from "./lib/config";
 import { bigQueryColumns, eventSchemaText } from "./lib/eventSchema";
 import { ports } from "./lib/hostLayout";
 import { resourceLabels, stackScopedName } from "./lib/naming";
-import { consumerEnv, consumerEnvInput, guideConsumer, serviceEnv } from "./lib/render/eventStreamEnv";
+import { consumerEnv, guideConsumer, serviceEnv } from "./lib/render/eventStreamEnv";
 
 async function defimonStack() {
   const config = loadStackConfig();
@@ -101,7 +101,7 @@ async function defimonStack() {
       pinnedImages: images.pinned,
       imageRepositories: images.repositories,
       // A consumer on the host reads its own subscription.
-      services: Object.fromEntries(Object.entries(config.services).map(([name, service]) => [name, { ...service, environment: consumers[name] ? consumerEnv(consumerEnvInput(consumers[name])) : {} }])),
+      services: Object.fromEntries(Object.entries(config.services).map(([name, service]) => [name, { ...service, environment: consumers[name] ? consumerEnv(consumers[name]) : {} }])),
       eventStreamEnv,
       projectId,
       secretFiles: nodeSecrets.secretFiles,
@@ -138,7 +138,6 @@ async function defimonStack() {
           topic: eventBus.topic.id,
           topicName: pubsub.topic,
           deadLetterTopic: eventBus.deadLetterTopic.id,
-          deadLetterSourceAttribute,
           delivery,
           projectId,
           location: config.node.region,

@@ -1,9 +1,8 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { AnalyticsConfig, PubsubConfig } from "../lib/config";
-import { toGcpDuration } from "../lib/durations";
+import type { AnalyticsConfig } from "../lib/config";
 import { BigQueryColumn } from "../lib/eventSchema";
-import { neverExpire } from "./eventBus";
+import { deadLetterReaderInputs, Delivery, deliveryInputs } from "./eventBus";
 
 export interface EventAnalyticsArgs {
   /** The event topic (ID): both sinks subscribe to it. */
@@ -12,10 +11,8 @@ export interface EventAnalyticsArgs {
   topicName: string;
   /** The shared dead-letter topic (ID): rows BigQuery refuses are dead-lettered like any consumer's messages. */
   deadLetterTopic: pulumi.Input<string>;
-  /** Dead letters of the sinks' subscriptions: the same filter as a consumer's (`attributes.CloudPubSubDeadLetterSourceSubscription`). */
-  deadLetterSourceAttribute: string;
-  /** The sinks' delivery settings: defimon:pubsub's, the guide's (ack deadline, retention, backoff, attempts). */
-  delivery: Omit<PubsubConfig, "topic">;
+  /** The sinks' delivery settings: defimon:pubsub's, the guide's (ack deadline, retention, backoff, attempts); dead letters read like a consumer's. */
+  delivery: Delivery;
   projectId: pulumi.Input<string>;
   /** BigQuery dataset location and the archive bucket's: the stack's region. */
   location: string;
@@ -62,7 +59,6 @@ export class EventAnalytics extends pulumi.ComponentResource {
   constructor(name: string, args: EventAnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("defimon:analytics:EventAnalytics", name, {}, opts);
     const stateful = { parent: this, protect: args.protect };
-    const retention = toGcpDuration(args.delivery.messageRetentionDuration);
 
     this.dataset = new gcp.bigquery.Dataset(
       `${name}-dataset`,
@@ -109,11 +105,7 @@ export class EventAnalytics extends pulumi.ComponentResource {
         {
           name: subscriptionName,
           topic: args.topic,
-          ackDeadlineSeconds: args.delivery.ackDeadlineSeconds,
-          messageRetentionDuration: retention,
-          retryPolicy: { minimumBackoff: toGcpDuration(args.delivery.minimumBackoff), maximumBackoff: toGcpDuration(args.delivery.maximumBackoff) },
-          deadLetterPolicy: { deadLetterTopic: args.deadLetterTopic, maxDeliveryAttempts: args.delivery.maxDeliveryAttempts },
-          expirationPolicy: neverExpire,
+          ...deliveryInputs(args.delivery, args.deadLetterTopic),
           labels: { ...args.labels, consumer: part },
           ...config,
         },
@@ -170,16 +162,7 @@ export class EventAnalytics extends pulumi.ComponentResource {
       ([part, source]) =>
         new gcp.pubsub.Subscription(
           `${name}-${part}-dead-letter-subscription`,
-          {
-            name: `${source}-dead-letter`,
-            topic: args.deadLetterTopic,
-            filter: `attributes.${args.deadLetterSourceAttribute} = "${source}"`,
-            ackDeadlineSeconds: args.delivery.ackDeadlineSeconds,
-            messageRetentionDuration: retention,
-            retainAckedMessages: true,
-            expirationPolicy: neverExpire,
-            labels: { ...args.labels, consumer: part },
-          },
+          { ...deadLetterReaderInputs(source, args.delivery, args.deadLetterTopic), labels: { ...args.labels, consumer: part } },
           stateful,
         ),
     );

@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { ConsumerConfig } from "../lib/config";
+import { ConsumerConfig, guideSubscriptionName } from "../lib/config";
 import { toGcpDuration } from "../lib/durations";
 
 export interface EventBusArgs {
@@ -43,10 +43,41 @@ export interface ConsumerSubscriptions {
 }
 
 /** Pub/Sub stamps every dead letter with its source subscription's ID (Pub/Sub, "Dead-letter topics", dead-letter attributes). */
-export const deadLetterSourceAttribute = "CloudPubSubDeadLetterSourceSubscription";
+const deadLetterSourceAttribute = "CloudPubSubDeadLetterSourceSubscription";
 
 /** An empty TTL means "never expires"; without it GCP deletes a subscription idle for 31 days. */
-export const neverExpire = { ttl: "" };
+const neverExpire = { ttl: "" };
+
+/** How a subscription delivers and dead-letters: a consumer's settings, or defimon:pubsub's (durations in seconds). */
+export type Delivery = Pick<ConsumerConfig, "ackDeadlineSeconds" | "messageRetentionDuration" | "minimumBackoff" | "maximumBackoff" | "maxDeliveryAttempts">;
+
+/** A subscription's delivery inputs: ack deadline, retention, retry policy, dead-lettering, and no expiry. */
+export function deliveryInputs(delivery: Delivery, deadLetterTopic: pulumi.Input<string>) {
+  return {
+    ackDeadlineSeconds: delivery.ackDeadlineSeconds,
+    messageRetentionDuration: toGcpDuration(delivery.messageRetentionDuration),
+    retryPolicy: { minimumBackoff: toGcpDuration(delivery.minimumBackoff), maximumBackoff: toGcpDuration(delivery.maximumBackoff) },
+    deadLetterPolicy: { deadLetterTopic, maxDeliveryAttempts: delivery.maxDeliveryAttempts },
+    expirationPolicy: neverExpire,
+  };
+}
+
+/**
+ * The inputs of the subscription that reads one source subscription's dead letters: the
+ * shared dead-letter topic, filtered on the attribute Pub/Sub stamps, kept as long as the
+ * source keeps messages, acknowledged ones too (so they can be replayed with `seek`).
+ */
+export function deadLetterReaderInputs(source: string, delivery: Delivery, deadLetterTopic: pulumi.Input<string>) {
+  return {
+    name: `${source}-dead-letter`,
+    topic: deadLetterTopic,
+    filter: `attributes.${deadLetterSourceAttribute} = "${source}"`,
+    ackDeadlineSeconds: delivery.ackDeadlineSeconds,
+    messageRetentionDuration: toGcpDuration(delivery.messageRetentionDuration),
+    retainAckedMessages: true,
+    expirationPolicy: neverExpire,
+  };
+}
 
 /**
  * The DEFIMON event stream: a CMEK-encrypted topic that enforces the event schema, one
@@ -92,43 +123,29 @@ export class EventBus extends pulumi.ComponentResource {
       topicOptions,
     );
 
-    const guideSubscription = `${args.topicName}-sub`;
+    const guideSubscription = guideSubscriptionName(args.topicName);
     this.consumers = Object.fromEntries(
       Object.entries(args.consumers).map(([consumer, settings]) => {
         const child = `${name}-${consumer}`;
         // The guide's single subscription had these names before consumers existed: the
         // aliases keep it (and the messages it holds) in place instead of replacing it.
         const was = (part: string) => (settings.subscription === guideSubscription ? { aliases: [{ name: `${name}-${part}` }] } : {});
-        const retention = toGcpDuration(settings.messageRetentionDuration);
         const subscription = new gcp.pubsub.Subscription(
           `${child}-subscription`,
           {
             name: settings.subscription,
             topic: this.topic.id,
-            ackDeadlineSeconds: settings.ackDeadlineSeconds,
-            messageRetentionDuration: retention,
-            retryPolicy: { minimumBackoff: toGcpDuration(settings.minimumBackoff), maximumBackoff: toGcpDuration(settings.maximumBackoff) },
-            deadLetterPolicy: { deadLetterTopic: this.deadLetterTopic.id, maxDeliveryAttempts: settings.maxDeliveryAttempts },
+            ...deliveryInputs(settings, this.deadLetterTopic.id),
             filter: settings.filter,
             enableExactlyOnceDelivery: settings.exactlyOnceDelivery,
             enableMessageOrdering: settings.messageOrdering,
-            expirationPolicy: neverExpire,
             labels: { ...args.labels, consumer },
           },
           { ...stateful, ...was("subscription") },
         );
         const deadLetterSubscription = new gcp.pubsub.Subscription(
           `${child}-dead-letter-subscription`,
-          {
-            name: `${settings.subscription}-dead-letter`,
-            topic: this.deadLetterTopic.id,
-            filter: `attributes.${deadLetterSourceAttribute} = "${settings.subscription}"`,
-            ackDeadlineSeconds: settings.ackDeadlineSeconds,
-            messageRetentionDuration: retention,
-            retainAckedMessages: true,
-            expirationPolicy: neverExpire,
-            labels: { ...args.labels, consumer },
-          },
+          { ...deadLetterReaderInputs(settings.subscription, settings, this.deadLetterTopic.id), labels: { ...args.labels, consumer } },
           { ...stateful, ...was("dead-letter-subscription") },
         );
         const deadLetterSubscriberGrant = new gcp.pubsub.SubscriptionIAMMember(

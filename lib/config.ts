@@ -67,30 +67,38 @@ const kmsLocation = pattern(
 // ---------------------------------------------------------------------------
 // The keys. Defaults are applied here and nowhere else.
 
+/** How a subscription delivers: Pub/Sub's limits, shared by defimon:pubsub (with the guide's defaults) and each consumer. */
+const delivery = {
+  /** Seconds a subscriber has to ack before redelivery; Pub/Sub allows 10 to 600. */
+  ackDeadlineSeconds: integer(10, 600, "seconds"),
+  /** How long unacked messages are kept; Pub/Sub allows 10 minutes to 7 days on a subscription. */
+  messageRetentionDuration: duration(600, 7 * 86400, "10m to 7d"),
+  /** Retry policy backoff bounds; Pub/Sub allows 0 to 600 s each, minimum no larger than maximum. */
+  minimumBackoff: duration(0, 600, "0s to 600s"),
+  maximumBackoff: duration(0, 600, "0s to 600s"),
+  /** Deliveries before a message is dead-lettered; Pub/Sub allows 5 to 100. */
+  maxDeliveryAttempts: integer(5, 100, "attempts"),
+};
+
+/** Pub/Sub's rule that the minimum backoff is no longer than the maximum, at `path`. */
+function backoffOrder(settings: { minimumBackoff: number; maximumBackoff: number }, path: PropertyKey[], ctx: z.RefinementCtx): void {
+  if (settings.minimumBackoff > settings.maximumBackoff) {
+    ctx.addIssue({ code: "custom", path: [...path, "minimumBackoff"], input: settings.minimumBackoff, message: `must not be longer than maximumBackoff (${settings.maximumBackoff}s)` });
+  }
+}
+
 const pubsubFields = z.strictObject({
-    /** The main topic the services publish to. */
-    topic: pubsubName.default("defimon-events"),
-    // The rest are the guide's settings: every consumer's, unless it names its own.
-    /** Seconds a subscriber has to ack before redelivery; Pub/Sub allows 10 to 600. */
-    ackDeadlineSeconds: integer(10, 600, "seconds").default(600),
-    /** How long unacked messages are kept; Pub/Sub allows 10 minutes to 7 days on a subscription. */
-    messageRetentionDuration: duration(600, 7 * 86400, "10m to 7d").default(7 * 86400),
-    /** Retry policy backoff bounds; Pub/Sub allows 0 to 600 s each, minimum no larger than maximum. */
-    minimumBackoff: duration(0, 600, "0s to 600s").default(1),
-    maximumBackoff: duration(0, 600, "0s to 600s").default(600),
-    /** Deliveries before a message is dead-lettered; Pub/Sub allows 5 to 100. */
-    maxDeliveryAttempts: integer(5, 100, "attempts").default(5),
+  /** The main topic the services publish to. */
+  topic: pubsubName.default("defimon-events"),
+  // The rest are the guide's settings: every consumer's, unless it names its own.
+  ackDeadlineSeconds: delivery.ackDeadlineSeconds.default(600),
+  messageRetentionDuration: delivery.messageRetentionDuration.default(7 * 86400),
+  minimumBackoff: delivery.minimumBackoff.default(1),
+  maximumBackoff: delivery.maximumBackoff.default(600),
+  maxDeliveryAttempts: delivery.maxDeliveryAttempts.default(5),
 });
 
-const pubsubSchema = pubsubFields.superRefine((pubsub, ctx) => {
-    if (pubsub.minimumBackoff > pubsub.maximumBackoff) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["minimumBackoff"],
-        message: `must not be longer than maximumBackoff (${pubsub.maximumBackoff}s)`,
-      });
-    }
-  });
+const pubsubSchema = pubsubFields.superRefine((pubsub, ctx) => backoffOrder(pubsub, [], ctx));
 
 /** DEFIMON service names: consumers, publishers and the containers on the host share them. */
 const serviceName = pattern(/^[a-z][a-z0-9-]{0,30}$/, "service names are 1 to 31 lowercase letters, digits and -, starting with a letter");
@@ -105,11 +113,11 @@ const consumerFields = z.strictObject({
     /^(?!goog)(\{topic\}|[A-Za-z])[A-Za-z0-9\-_.~+%{}]{0,242}$/,
     "3 to 243 characters (room for the -dead-letter suffix): letters, digits and - _ . ~ + %, starting with a letter or {topic}, not with 'goog'",
   ).optional(),
-  ackDeadlineSeconds: integer(10, 600, "seconds").optional(),
-  messageRetentionDuration: duration(600, 7 * 86400, "10m to 7d").optional(),
-  minimumBackoff: duration(0, 600, "0s to 600s").optional(),
-  maximumBackoff: duration(0, 600, "0s to 600s").optional(),
-  maxDeliveryAttempts: integer(5, 100, "attempts").optional(),
+  ackDeadlineSeconds: delivery.ackDeadlineSeconds.optional(),
+  messageRetentionDuration: delivery.messageRetentionDuration.optional(),
+  minimumBackoff: delivery.minimumBackoff.optional(),
+  maximumBackoff: delivery.maximumBackoff.optional(),
+  maxDeliveryAttempts: delivery.maxDeliveryAttempts.optional(),
   /** Only messages whose attributes match (Pub/Sub's filter syntax, at most 256 bytes; fixed once created). */
   filter: z.string({ error: "a Pub/Sub filter such as attributes.network = \"mainnet\"" }).max(256, { error: "at most 256 bytes (Pub/Sub's limit on a filter)" }).optional(),
   /** Pub/Sub's exactly-once delivery: an acked message is not redelivered (the client must use the ack result). */
@@ -117,6 +125,11 @@ const consumerFields = z.strictObject({
   /** Deliver messages with the same ordering key in publish order (publishers must set the key). */
   messageOrdering: z.boolean({ error: "true or false" }).default(false),
 });
+
+const consumersSchema = z.record(serviceName, consumerFields);
+
+/** The guide's subscription, which the consumer that keeps it (stream processing by default) reads. */
+export const guideSubscriptionName = (topic: string) => `${topic}-sub`;
 
 /** The guide's four consumers; stream processing keeps the guide's subscription name. */
 export const defaultConsumers = {
@@ -309,7 +322,7 @@ export const stackConfigSchema = z
     // {} (Pulumi.yaml's default: a declared key needs one, or the CLI requires it) is no budget.
     budget: z.preprocess((value) => (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0 ? undefined : value), budgetSchema.optional()),
     services: z.record(serviceName, serviceSchema).default({}),
-    consumers: z.record(serviceName, consumerFields).default(() => z.record(serviceName, consumerFields).parse(defaultConsumers)),
+    consumers: consumersSchema.default(() => consumersSchema.parse(defaultConsumers)),
     publishers: z.array(serviceName, { error: "a list of service names" }).default(defaultPublishers),
     analytics: analyticsSchema.default(() => analyticsSchema.parse({})),
   })
@@ -317,6 +330,8 @@ export const stackConfigSchema = z
     const { images, ...nodeOverrides } = config.node;
     const sizing: NodeSizing = { ...presets[config.preset].node, ...definedOnly(nodeOverrides) };
     const operations = presets[config.preset].operations;
+    /** The preset's figures with the stack's overrides on top. */
+    const eventStream = { ...presets[config.preset].eventStream, ...config.eventStream } as EventStreamSettings;
     return {
       ...config,
       alerts: {
@@ -331,11 +346,10 @@ export const stackConfigSchema = z
         averageMessageBytes: config.cost.averageMessageBytes ?? operations.averageMessageBytes,
         egressGibPerMonth: config.cost.egressGibPerMonth ?? servicePrices.egress.defaultGibPerMonth,
         // What the services are told to batch: messages per publish and per pull request.
-        publishBatchSize: ({ ...presets[config.preset].eventStream, ...config.eventStream } as EventStreamSettings).batchSize,
-        pullBatchSize: ({ ...presets[config.preset].eventStream, ...config.eventStream } as EventStreamSettings).maxMessages,
+        publishBatchSize: eventStream.batchSize,
+        pullBatchSize: eventStream.maxMessages,
       },
-      /** The preset's figures with the stack's overrides on top. */
-      eventStream: { ...presets[config.preset].eventStream, ...config.eventStream } as EventStreamSettings,
+      eventStream,
       /** Each consumer with every setting resolved: its own, else defimon:pubsub's. */
       consumers: Object.fromEntries(
         Object.entries(config.consumers).map(([name, consumer]) => {
@@ -385,9 +399,7 @@ export const stackConfigSchema = z
     const subscriptions = new Map<string, string>();
     for (const [name, consumer] of Object.entries(config.consumers)) {
       const at = ["consumers", name];
-      if (consumer.minimumBackoff > consumer.maximumBackoff) {
-        ctx.addIssue({ code: "custom", path: [...at, "minimumBackoff"], input: consumer.minimumBackoff, message: `must not be longer than maximumBackoff (${consumer.maximumBackoff}s)` });
-      }
+      backoffOrder(consumer, at, ctx);
       const other = subscriptions.get(consumer.subscription);
       if (other) ctx.addIssue({ code: "custom", path: [...at, "subscription"], input: consumer.subscription, message: `is consumer ${other}'s subscription too; each consumer group needs its own` });
       if (consumer.subscription === config.pubsub.topic || consumer.subscription.length > 243) {

@@ -6,7 +6,7 @@
  * tool fails the test (a check that cannot run must not pass). That the host boots with
  * them is for `npm run test:boot`.
  */
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -207,7 +207,7 @@ describe("boot scripts", () => {
       status=0; apt_get install -y docker.io 2>/dev/null || status=$?
       echo "$status $attempts"`;
     const body = script.replace(/^main "\$@"\s*$/m, "");
-    const result = require("child_process").spawnSync("bash", ["-c", `${body}\n${stubs}`], { encoding: "utf8" });
+    const result = spawnSync("bash", ["-c", `${body}\n${stubs}`], { encoding: "utf8" });
     const [status, attempts] = result.stdout.trim().split(" ").map(Number);
     return { status, attempts };
   }

@@ -1,4 +1,4 @@
-import type { ConsumerConfig, StackConfig } from "../config";
+import { ConsumerConfig, guideSubscriptionName, StackConfig } from "../config";
 import { EventStreamSettings } from "../presets";
 import { toDotenv } from "./dotenv";
 
@@ -13,13 +13,8 @@ export interface EventStreamEnvInput {
   consumer?: ConsumerEnvInput;
 }
 
-export interface ConsumerEnvInput {
-  subscription: string;
-  ackDeadlineSeconds: number;
-  maxDeliveryAttempts: number;
-  minimumBackoffSeconds: number;
-  maximumBackoffSeconds: number;
-}
+/** What a consumer's .env names of its consumer group (config's resolved consumer; durations in seconds). */
+export type ConsumerEnvInput = Pick<ConsumerConfig, "subscription" | "ackDeadlineSeconds" | "maxDeliveryAttempts" | "minimumBackoff" | "maximumBackoff">;
 
 /** The variables that name a consumer's own subscription and its settings. */
 export function consumerEnv(consumer: ConsumerEnvInput): Record<string, string | number> {
@@ -29,8 +24,8 @@ export function consumerEnv(consumer: ConsumerEnvInput): Record<string, string |
     GOOGLE_CLOUD_PUBSUB_DEAD_LETTER_SUBSCRIPTION: `${consumer.subscription}-dead-letter`,
     GOOGLE_CLOUD_PUBSUB_ACK_DEADLINE: consumer.ackDeadlineSeconds,
     GOOGLE_CLOUD_PUBSUB_RETRY_POLICY_MAX_ATTEMPTS: consumer.maxDeliveryAttempts,
-    GOOGLE_CLOUD_PUBSUB_RETRY_POLICY_MIN_BACKOFF: consumer.minimumBackoffSeconds,
-    GOOGLE_CLOUD_PUBSUB_RETRY_POLICY_MAX_BACKOFF: consumer.maximumBackoffSeconds,
+    GOOGLE_CLOUD_PUBSUB_RETRY_POLICY_MIN_BACKOFF: consumer.minimumBackoff,
+    GOOGLE_CLOUD_PUBSUB_RETRY_POLICY_MAX_BACKOFF: consumer.maximumBackoff,
   };
 }
 
@@ -65,17 +60,7 @@ export function renderEventStreamEnv(input: EventStreamEnvInput, stack: string, 
 
 /** The consumer that keeps the guide's subscription name (`<topic>-sub`), if one does. */
 export function guideConsumer(config: StackConfig): string | undefined {
-  return Object.keys(config.consumers).find((name) => config.consumers[name].subscription === `${config.pubsub.topic}-sub`);
-}
-
-export function consumerEnvInput(consumer: ConsumerConfig): ConsumerEnvInput {
-  return {
-    subscription: consumer.subscription,
-    ackDeadlineSeconds: consumer.ackDeadlineSeconds,
-    maxDeliveryAttempts: consumer.maxDeliveryAttempts,
-    minimumBackoffSeconds: consumer.minimumBackoff,
-    maximumBackoffSeconds: consumer.maximumBackoff,
-  };
+  return Object.keys(config.consumers).find((name) => config.consumers[name].subscription === guideSubscriptionName(config.pubsub.topic));
 }
 
 /** A service's `.env` from the stack's config: a consumer's names its own subscription; none: the topic-wide settings. */
@@ -87,7 +72,7 @@ export function serviceEnv(config: StackConfig, deployed: { projectId: string; k
       topic: config.pubsub.topic,
       deadLetterTopic: `${config.pubsub.topic}-dead-letter`,
       eventStream: config.eventStream,
-      consumer: consumer && consumerEnvInput(consumer),
+      consumer,
     },
     stack,
     service,

@@ -13,6 +13,7 @@
  */
 import prices from "../../data/prices.json";
 import { egressCost, estimateMonthlyCost, formatCost } from "../../lib/cost";
+import { offeredRegions } from "../../lib/gce";
 import { parseEngineConfig } from "../../lib/config";
 import { readStackConfigFiles } from "../../lib/plan/stackFiles";
 import { projectRoot } from "../../lib/plan/run";
@@ -99,7 +100,6 @@ describe("monthly cost estimate", () => {
   });
 
   it("covers every region the stack offers, with the catalog's date and source", () => {
-    const { offeredRegions } = require("../../lib/gce");
     expect(Object.keys(prices.regions).sort()).toEqual([...offeredRegions].sort());
     expect(prices.source).toMatch(/Cloud Billing Catalog.*Cyclenerd\/google-cloud-pricing-cost-calculator/);
     expect(prices.catalogGenerated).toBe("2026-07-30");

@@ -6,7 +6,7 @@ const input = {
   projectId: "my-project",
   topic: "defimon-events",
   deadLetterTopic: "defimon-events-dead-letter",
-  consumer: { subscription: "defimon-events-sub", ackDeadlineSeconds: 600, maxDeliveryAttempts: 5, minimumBackoffSeconds: 1, maximumBackoffSeconds: 600 },
+  consumer: { subscription: "defimon-events-sub", ackDeadlineSeconds: 600, maxDeliveryAttempts: 5, minimumBackoff: 1, maximumBackoff: 600 },
   kmsKeyName: "projects/my-project/locations/global/keyRings/defimon/cryptoKeys/pubsub-key",
   eventStream: presets.standard.eventStream,
 };
