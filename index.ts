@@ -14,6 +14,7 @@ import { Encryption } from "./components/encryption";
 import { EventAnalytics } from "./components/eventAnalytics";
 import { EventBus } from "./components/eventBus";
 import { GethHost } from "./components/gethHost";
+import { NodeGroup } from "./components/nodeGroup";
 import { pinImages } from "./components/imagePins";
 import { Operability } from "./components/monitoring";
 import { NodeNetwork } from "./components/nodeNetwork";
@@ -25,15 +26,21 @@ import { loadStackConfig } from "./lib/config";
 import { bigQueryColumns, eventSchemaText } from "./lib/eventSchema";
 import { ports } from "./lib/hostLayout";
 import { resourceLabels, stackScopedName } from "./lib/naming";
+import { newestChainSnapshot, snapshotPath } from "./lib/snapshots";
 import { consumerEnv, guideConsumer, serviceEnv } from "./lib/render/eventStreamEnv";
 
 async function defimonStack() {
   const config = loadStackConfig();
   const stack = pulumi.getStack();
+  /** More than one node: a managed instance group behind an internal load balancer. */
+  const grouped = config.node.replicas > 1;
   const { pubsub, consumers, analytics: sinks } = config;
   // Every image resolved first: one that cannot be pulled stops the run here, naming its key.
   const images = await pinImages("defimon-images", [
-    ...Object.entries(config.node.images).map(([container, reference]) => ({ container, configKey: `defimon:node.images.${container}`, reference })),
+    ...Object.entries(config.node.images)
+      // The health endpoint runs on a group's nodes only.
+      .filter(([container]) => container !== "health" || grouped)
+      .map(([container, reference]) => ({ container, configKey: `defimon:node.images.${container}`, reference })),
     ...Object.entries(config.services).map(([container, service]) => ({ container, configKey: `defimon:services.${container}.image`, reference: service.image })),
   ]);
   const labels = resourceLabels(config.labels, stack);
@@ -84,35 +91,46 @@ async function defimonStack() {
       rpcSourceRanges: config.access.rpcSourceRanges,
       adminSourceRanges: config.access.adminSourceRanges,
       servicePorts: Object.values(config.services).flatMap((service) => (service.port === undefined ? [] : [service.port])),
+      ...(grouped ? { group: true } : {}),
       labels,
     },
     afterApis,
   );
   const nodeSecrets = new NodeSecrets("defimon-node-secrets", { secretIdPrefix: stackScopedName("defimon", stack, 48), labels }, afterApis);
-  const host = new GethHost(
-    "defimon-node",
-    {
-      // IAM account IDs: at most 30 characters.
-      serviceAccountId: stackScopedName("defimon-node", stack, 30),
-      node: config.node,
-      subnetId: nodeNetwork.subnet.id,
-      externalIp: nodeNetwork.address.address,
-      networkTag: nodeTag,
-      pinnedImages: images.pinned,
-      imageRepositories: images.repositories,
-      // A consumer on the host reads its own subscription.
-      services: Object.fromEntries(Object.entries(config.services).map(([name, service]) => [name, { ...service, environment: consumers[name] ? consumerEnv(consumers[name]) : {} }])),
-      eventStreamEnv,
-      projectId,
-      secretFiles: nodeSecrets.secretFiles,
-      secrets: nodeSecrets.secrets,
-      secretVersions: nodeSecrets.versions,
-      snapshots: config.snapshots,
-      protect,
-      labels,
-    },
-    afterApis,
-  );
+  const nodeArgs = {
+    // IAM account IDs: at most 30 characters.
+    serviceAccountId: stackScopedName("defimon-node", stack, 30),
+    subnetId: nodeNetwork.subnet.id,
+    networkTag: nodeTag,
+    pinnedImages: images.pinned,
+    imageRepositories: images.repositories,
+    // A consumer on the host reads its own subscription.
+    services: Object.fromEntries(Object.entries(config.services).map(([name, service]) => [name, { ...service, environment: consumers[name] ? consumerEnv(consumers[name]) : {} }])),
+    eventStreamEnv,
+    projectId,
+    secretFiles: nodeSecrets.secretFiles,
+    secrets: nodeSecrets.secrets,
+    secretVersions: nodeSecrets.versions,
+    snapshots: config.snapshots,
+    protect,
+    labels,
+  };
+  // A new chain disk's source: the stack's newest snapshot, one config names, or none.
+  const { seedSnapshot } = config.node;
+  const seed =
+    seedSnapshot === "none"
+      ? undefined
+      : seedSnapshot === "newest"
+        ? await newestChainSnapshot(labels["pulumi-stack"])
+        : projectId.apply((id) => snapshotPath(seedSnapshot, id));
+  if (seedSnapshot === "newest" && !seed) pulumi.log.warn(`defimon:node.seedSnapshot = newest: the stack has no chain snapshot yet; new nodes start with an empty disk and sync from scratch (hours to days)`);
+  const node = grouped
+    ? new NodeGroup(
+        "defimon-node",
+        { ...nodeArgs, node: config.node, region: config.node.region, zones: config.node.groupZones, seedSnapshot: seed, baseInstanceName: stackScopedName("defimon-node", stack, 53) },
+        afterApis,
+      )
+    : new GethHost("defimon-node", { ...nodeArgs, node: config.node, externalIp: nodeNetwork.address!.address, ...(seed ? { seedSnapshot: seed } : {}) }, afterApis);
 
   // One identity per publisher and consumer; the host's services share the host's account.
   const identities = new ServiceIdentities(
@@ -122,7 +140,7 @@ async function defimonStack() {
       consumers: Object.fromEntries(Object.entries(eventBus.consumers).map(([name, consumer]) => [name, consumer.subscription.name])),
       topic: eventBus.topic.name,
       onHost: Object.keys(config.services),
-      hostMember: host.serviceAccount.member,
+      hostMember: node.serviceAccount.member,
       accountIdOf: (service) => stackScopedName(`dfm-${service}`, stack, 30),
       createKeys: config.serviceAccount.createKey,
       keyRotation: config.serviceAccount.keyRotation,
@@ -161,8 +179,7 @@ async function defimonStack() {
       subscriptionNames: subscriptions,
       deadLetterSubscriptionNames: subscriptions.map((subscription) => `${subscription}-dead-letter`),
       topicName: pubsub.topic,
-      instanceId: host.instance.instanceId,
-      instanceName: host.instance.name,
+      nodes: node instanceof NodeGroup ? { baseInstanceName: node.baseInstanceName, replicas: config.node.replicas } : { instanceId: node.instance.instanceId, instanceName: node.instance.name },
       alerts: config.alerts,
       budget: config.budget && { ...config.budget, projectNumber: project.number, projectId },
       labels,
@@ -170,9 +187,36 @@ async function defimonStack() {
     afterApis,
   );
 
-  const vmName = host.instance.name;
-  const zone = config.node.zone;
-  const tunnel = (port: number) => pulumi.interpolate`gcloud compute start-iap-tunnel ${vmName} ${port} --local-host-port=localhost:${port} --zone ${zone} --project ${projectId}`;
+  // How to reach a node's RPC and Grafana through IAP: one host by name; a group's nodes by theirs.
+  const nodeOutputs =
+    node instanceof NodeGroup
+      ? (() => {
+          const tunnel = (port: number) => pulumi.interpolate`gcloud compute start-iap-tunnel NODE ${port} --local-host-port=localhost:${port} --zone ZONE --project ${projectId}`;
+          return {
+            nodeGroupName: node.group.name,
+            nodeRegion: config.node.region,
+            /** The nodes (NODE and ZONE for the tunnel commands): name, zone, health, current action. */
+            nodeInstancesCommand: pulumi.interpolate`gcloud compute instance-groups managed list-instances ${node.group.name} --region ${config.node.region} --project ${projectId}`,
+            nodeInternalRpcUrl: pulumi.interpolate`http://${node.rpcAddress.address}:${ports.gethHttp}`,
+            nodeInternalWsUrl: pulumi.interpolate`ws://${node.rpcAddress.address}:${ports.gethWs}`,
+            rpcTunnelCommand: tunnel(ports.gethHttp),
+            grafanaTunnelCommand: tunnel(ports.grafanaHost),
+          };
+        })()
+      : (() => {
+          const vmName = node.instance.name;
+          const zone = config.node.zone;
+          const tunnel = (port: number) => pulumi.interpolate`gcloud compute start-iap-tunnel ${vmName} ${port} --local-host-port=localhost:${port} --zone ${zone} --project ${projectId}`;
+          return {
+            nodeVmName: vmName,
+            nodeZone: zone,
+            nodeExternalIp: nodeNetwork.address!.address,
+            nodeInternalRpcUrl: pulumi.interpolate`http://${node.instance.networkInterfaces[0].networkIp}:${ports.gethHttp}`,
+            nodeDataDiskId: node.dataDisk.id,
+            rpcTunnelCommand: tunnel(ports.gethHttp),
+            grafanaTunnelCommand: tunnel(ports.grafanaHost),
+          };
+        })();
   const byService = <T>(entries: [string, T][]) => pulumi.output(Object.fromEntries(entries));
   const keys = Object.entries(identities.accounts).flatMap(([service, account]) => (account.keyJson ? [[service, account.keyJson] as [string, pulumi.Output<string>]] : []));
 
@@ -190,23 +234,17 @@ async function defimonStack() {
     cryptoKeyId,
     /** Each service's account off the host; the host's services run as nodeServiceAccountEmail. */
     serviceAccountEmails: byService(Object.entries(identities.accounts).map(([service, account]) => [service, account.account.email])),
-    nodeServiceAccountEmail: host.serviceAccount.email,
+    nodeServiceAccountEmail: node.serviceAccount.email,
     /** The guide's .env (stream processing's), and each publisher's and consumer's own. */
     eventStreamEnv,
     serviceEnvs: byService([...new Set([...config.publishers, ...Object.keys(consumers)])].sort().map((service) => [service, envOf(service)])),
     ...(analytics ? { analyticsTable: pulumi.interpolate`${projectId}.${analytics.dataset.datasetId}.${analytics.table.tableId}`, bigQuerySubscriptionName: analytics.bigQuerySubscription.name } : {}),
-    nodeVmName: vmName,
-    nodeZone: zone,
+    ...nodeOutputs,
     nodeNetwork: config.node.network,
-    nodeExternalIp: nodeNetwork.address.address,
-    nodeInternalRpcUrl: pulumi.interpolate`http://${host.instance.networkInterfaces[0].networkIp}:${ports.gethHttp}`,
-    nodeDataDiskId: host.dataDisk.id,
-    nodeImages: host.pinnedImages,
-    rpcTunnelCommand: tunnel(ports.gethHttp),
-    grafanaTunnelCommand: tunnel(ports.grafanaHost),
+    nodeImages: node.pinnedImages,
     /** Where the Grafana admin password is (not the password): gcloud secrets versions access latest --secret <this>. */
     grafanaPasswordSecret: nodeSecrets.secrets["grafana-admin-password"].secretId,
-    snapshotScheduleName: host.snapshotSchedule.name,
+    snapshotScheduleName: node.snapshotSchedule.name,
     dashboardId: operability.dashboard.id,
     // Base64 of each JSON key file, secrets:
     //   pulumi stack output serviceAccountKeys --show-secrets | jq -r '.["ml-pipeline"]' | base64 -d > key.json

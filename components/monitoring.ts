@@ -7,10 +7,8 @@ export interface OperabilityArgs {
   subscriptionNames: string[];
   deadLetterSubscriptionNames: string[];
   topicName: pulumi.Input<string>;
-  /** The Geth host: its numeric instance id (what Cloud Monitoring labels metrics with). */
-  instanceId: pulumi.Input<string>;
-  /** Its name: with the id, the Ops Agent's `namespace` label (`<instanceId>/<instanceName>`) on Prometheus metrics. */
-  instanceName: pulumi.Input<string>;
+  /** The node or nodes to watch. */
+  nodes: WatchedNodes;
   /**
    * defimon:alerts: `emails` to notify (none: the policies exist and notify nobody, at most
    * 20), and the thresholds: oldestUnackedAgeSeconds (60 s to 7 d) and backlogMessages
@@ -25,6 +23,17 @@ export interface OperabilityArgs {
   budget?: { billingAccount: string; monthlyAmount: number; currency: string; emails: string[]; projectNumber: pulumi.Input<string>; projectId: pulumi.Input<string> };
   labels: Record<string, string>;
 }
+
+/**
+ * One host, by its numeric instance id (what Cloud Monitoring labels metrics with) and its
+ * name (with the id, the Ops Agent's `namespace` label, `<instanceId>/<instanceName>`, on
+ * Prometheus metrics); or a group's nodes, by the name every one of them starts with
+ * (`<baseInstanceName>-xxxx`), and how many there should be.
+ */
+export type WatchedNodes = { instanceId: pulumi.Input<string>; instanceName: pulumi.Input<string> } | { baseInstanceName: string; replicas: number };
+
+/** Ops Agent namespaces (`<instance id>/<instance name>`) of a group's nodes: the MIG appends 4 characters to the base name. */
+const groupNamespace = (base: string) => `[0-9]+/${base}-[a-z0-9]{4}`;
 
 interface ThresholdSpec {
   kind: "threshold";
@@ -58,12 +67,16 @@ interface AbsenceSpec {
 type AlertSpec = ThresholdSpec | AbsenceSpec | PromQlSpec;
 
 /** Metric filters, by what they watch; the dashboard charts the same ones. */
-export function metricFilters(args: Pick<OperabilityArgs, "subscriptionNames" | "deadLetterSubscriptionNames" | "topicName" | "instanceId" | "instanceName">) {
+export function metricFilters(args: Pick<OperabilityArgs, "subscriptionNames" | "deadLetterSubscriptionNames" | "topicName" | "nodes">) {
+  const { nodes } = args;
   // one_of(): Cloud Monitoring's filter for a set of label values; one series per subscription.
   const subscription = (names: string[], metric: string) =>
     `resource.type = "pubsub_subscription" AND resource.labels.subscription_id = one_of(${names.map((name) => JSON.stringify(name)).join(", ")}) AND metric.type = "pubsub.googleapis.com/subscription/${metric}"`;
+  // A group: one series per node, each node its own incident.
   const host = (metric: string, extra = "") =>
-    pulumi.interpolate`resource.type = "gce_instance" AND resource.labels.instance_id = "${args.instanceId}" AND metric.type = "${metric}"${extra}`;
+    "baseInstanceName" in nodes
+      ? pulumi.output(`resource.type = "gce_instance" AND metadata.system_labels.name = starts_with("${nodes.baseInstanceName}-") AND metric.type = "${metric}"${extra}`)
+      : pulumi.interpolate`resource.type = "gce_instance" AND resource.labels.instance_id = "${nodes.instanceId}" AND metric.type = "${metric}"${extra}`;
   return {
     oldestUnacked: subscription(args.subscriptionNames, "oldest_unacked_message_age"),
     backlog: subscription(args.subscriptionNames, "num_undelivered_messages"),
@@ -79,7 +92,10 @@ export function metricFilters(args: Pick<OperabilityArgs, "subscriptionNames" | 
     ),
     memoryUsed: host("agent.googleapis.com/memory/percent_used", ' AND metric.labels.state = "used"'),
     // This host's geth only: test stacks share dev's project, and each runs a geth.
-    gethHead: pulumi.interpolate`resource.type = "prometheus_target" AND resource.labels.namespace = "${args.instanceId}/${args.instanceName}" AND resource.labels.job = "geth" AND metric.type = "prometheus.googleapis.com/chain_head_block/gauge"`,
+    gethHead:
+      "baseInstanceName" in nodes
+        ? pulumi.output(`resource.type = "prometheus_target" AND resource.labels.namespace = monitoring.regex.full_match("${groupNamespace(nodes.baseInstanceName)}") AND resource.labels.job = "geth" AND metric.type = "prometheus.googleapis.com/chain_head_block/gauge"`)
+        : pulumi.interpolate`resource.type = "prometheus_target" AND resource.labels.namespace = "${nodes.instanceId}/${nodes.instanceName}" AND resource.labels.job = "geth" AND metric.type = "prometheus.googleapis.com/chain_head_block/gauge"`,
   };
 }
 
@@ -88,8 +104,23 @@ export function metricFilters(args: Pick<OperabilityArgs, "subscriptionNames" | 
  * condition because the head block is a GAUGE: ALIGN_DELTA, which would count its change,
  * is valid only for DELTA and CUMULATIVE metrics and the API refuses it on a gauge.
  */
-export function gethStalledQuery(instanceId: pulumi.Input<string>, instanceName: pulumi.Input<string>, minutes: number): pulumi.Output<string> {
-  return pulumi.interpolate`changes(chain_head_block{job="geth",namespace="${instanceId}/${instanceName}"}[${minutes}m]) == 0`;
+export function gethStalledQuery(nodes: WatchedNodes, minutes: number): pulumi.Output<string> {
+  return pulumi.interpolate`changes(chain_head_block{job="geth",${headSelector(nodes)}}[${minutes}m]) == 0`;
+}
+
+/** The PromQL label matcher of the watched nodes' geth. */
+function headSelector(nodes: WatchedNodes): pulumi.Output<string> {
+  return "baseInstanceName" in nodes ? pulumi.output(`namespace=~"${groupNamespace(nodes.baseInstanceName)}"`) : pulumi.interpolate`namespace="${nodes.instanceId}/${nodes.instanceName}"`;
+}
+
+/**
+ * PromQL for "fewer of the group's nodes follow the chain than it should have": nodes
+ * whose head moved in the last 5 minutes (the balancer's own check is stricter: synced
+ * and at most defimon:node.maxHeadAgeSeconds old). `or vector(0)`: with no node moving,
+ * count() returns nothing, and nothing would never fire.
+ */
+export function nodesFollowingQuery(baseInstanceName: string, replicas: number): string {
+  return `(count(changes(chain_head_block{job="geth",namespace=~"${groupNamespace(baseInstanceName)}"}[5m]) > 0) or vector(0)) < ${replicas}`;
 }
 
 /**
@@ -98,7 +129,7 @@ export function gethStalledQuery(instanceId: pulumi.Input<string>, instanceName:
  */
 export class Operability extends pulumi.ComponentResource {
   readonly notificationChannels: gcp.monitoring.NotificationChannel[];
-  /** Alert policies by key: oldest-unacked, backlog, dead-letters, publish-errors, vm-down, disk-full, memory-pressure, geth-down, geth-stalled. */
+  /** Alert policies by key: oldest-unacked, backlog, dead-letters, publish-errors, vm-down, disk-full, memory-pressure, geth-down, geth-stalled; nodes-following for a group. */
   readonly alerts: Record<string, gcp.monitoring.AlertPolicy>;
   readonly dashboard: gcp.monitoring.Dashboard;
   readonly budget?: gcp.billing.Budget;
@@ -197,10 +228,22 @@ export class Operability extends pulumi.ComponentResource {
       "geth-stalled": {
         kind: "promql",
         title: "DEFIMON node: geth's head block stopped moving",
-        query: gethStalledQuery(args.instanceId, args.instanceName, args.alerts.headStallMinutes),
+        query: gethStalledQuery(args.nodes, args.alerts.headStallMinutes),
         duration: "60s",
         runbook: "geth follows the chain no more: check Lighthouse (the Engine API, the JWT), peers, and disk space.",
       },
+      ...("baseInstanceName" in args.nodes
+        ? {
+            "nodes-following": {
+              kind: "promql" as const,
+              title: `DEFIMON nodes: fewer than ${args.nodes.replicas} follow the chain`,
+              query: nodesFollowingQuery(args.nodes.baseInstanceName, args.nodes.replicas),
+              duration: "300s",
+              runbook:
+                "A node is down, syncing or stuck, and the balancer serves from fewer. gcloud compute instance-groups managed list-instances (health, current action); gcloud compute backend-services get-health; the node's geth and Lighthouse logs. Autohealing recreates a node whose chain stood still for defimon:node.stalledAfterSeconds.",
+            },
+          }
+        : {}),
     };
 
     this.alerts = Object.fromEntries(

@@ -17,8 +17,22 @@ export interface NodeNetworkArgs {
   adminSourceRanges: string[];
   /** Host ports of the DEFIMON services (guarded like RPC). */
   servicePorts: number[];
+  /**
+   * A node group: no static address (each node gets its own, kept by the group), Google's
+   * health checkers may reach the health endpoint, and the subnet may reach RPC (the
+   * internal load balancer keeps the client's address). Default false: one host.
+   */
+  group?: boolean;
   labels: Record<string, string>;
 }
+
+/**
+ * Where Google's health checks come from (load balancers and autohealing alike):
+ * "Health checks overview", probe IP ranges and firewall rules.
+ */
+export const healthCheckRanges = ["35.191.0.0/16", "130.211.0.0/22"];
+
+const defaultSubnetCidr = "10.20.0.0/24";
 
 interface RuleSpec {
   description: string;
@@ -37,7 +51,8 @@ interface RuleSpec {
 export class NodeNetwork extends pulumi.ComponentResource {
   readonly network: gcp.compute.Network;
   readonly subnet: gcp.compute.Subnetwork;
-  readonly address: gcp.compute.Address;
+  /** The host's static external IP (one host only). */
+  readonly address?: gcp.compute.Address;
   /** The firewall rules, by purpose: p2p, ssh-iap, rpc-iap, admin-iap, and rpc / admin when ranges are set. */
   readonly firewalls: Record<string, gcp.compute.Firewall>;
 
@@ -55,18 +70,20 @@ export class NodeNetwork extends pulumi.ComponentResource {
       {
         network: this.network.id,
         region: args.region,
-        ipCidrRange: args.subnetCidr ?? "10.20.0.0/24",
+        ipCidrRange: args.subnetCidr ?? defaultSubnetCidr,
         // Reach Google APIs (Pub/Sub, Secret Manager, Logging) over Google's network.
         privateIpGoogleAccess: true,
       },
       { parent: this },
     );
 
-    this.address = new gcp.compute.Address(
-      `${name}-p2p-ip`,
-      { region: args.region, addressType: "EXTERNAL", networkTier: "PREMIUM", description: "Geth and Lighthouse P2P", labels: args.labels },
-      { parent: this },
-    );
+    this.address = args.group
+      ? undefined
+      : new gcp.compute.Address(
+          `${name}-p2p-ip`,
+          { region: args.region, addressType: "EXTERNAL", networkTier: "PREMIUM", description: "Geth and Lighthouse P2P", labels: args.labels },
+          { parent: this },
+        );
 
     const rpcPorts = [ports.gethHttp, ports.gethWs, ...args.servicePorts];
     const adminPorts = [ports.grafanaHost, ports.prometheus];
@@ -83,6 +100,10 @@ export class NodeNetwork extends pulumi.ComponentResource {
       "rpc-iap": { description: "JSON-RPC, WS and service APIs through IAP tunnels", log: true, sourceRanges: [iapSourceRange], allows: [{ protocol: "tcp", ports: rpcPorts }] },
       "admin-iap": { description: "Grafana and Prometheus through IAP tunnels", log: true, sourceRanges: [iapSourceRange], allows: [{ protocol: "tcp", ports: adminPorts }] },
     };
+    if (args.group) {
+      rules["health-checks"] = { description: "Google's health checkers to the nodes' health endpoint (balancer and autohealing)", sourceRanges: healthCheckRanges, allows: [{ protocol: "tcp", ports: [ports.health] }] };
+      rules["rpc-subnet"] = { description: "JSON-RPC and WS from the subnet, through the internal load balancer", log: true, sourceRanges: [args.subnetCidr ?? defaultSubnetCidr], allows: [{ protocol: "tcp", ports: [ports.gethHttp, ports.gethWs] }] };
+    }
     if (args.rpcSourceRanges.length) {
       rules.rpc = { description: "JSON-RPC, WS and service APIs from defimon:access.rpcSourceRanges", log: true, sourceRanges: args.rpcSourceRanges, allows: [{ protocol: "tcp", ports: rpcPorts }] };
     }
@@ -109,6 +130,6 @@ export class NodeNetwork extends pulumi.ComponentResource {
       ]),
     );
 
-    this.registerOutputs({ networkId: this.network.id, externalIp: this.address.address });
+    this.registerOutputs({ networkId: this.network.id, externalIp: this.address?.address });
   }
 }

@@ -213,6 +213,29 @@ const nodeFields = z.strictObject({
   zone: pattern(/^[a-z]+-[a-z]+[0-9]+-[a-z]$/, "a zone such as europe-west1-b").optional(),
   /** geth's peer limit. */
   maxPeers: integer(10, 200, "peers").default(50),
+  /**
+   * Nodes, 1 to 10; default: the preset's (1; high-load 2). More than one is a regional
+   * managed instance group with stateful chain disks behind an internal load balancer.
+   */
+  replicas: integer(1, 10, "nodes").optional(),
+  /**
+   * A node serves RPC behind the balancer only while geth's head is at most this old, in
+   * seconds (24 to 3600, default 60: five mainnet slots). boot/health.py.
+   */
+  maxHeadAgeSeconds: integer(24, 3600, "seconds").default(60),
+  /**
+   * The group recreates a node whose chain has not moved (head, sync progress) for this
+   * long, in seconds (600 to 21600, default 1800). A node that is behind but catching up
+   * is left alone: it only leaves the balancer.
+   */
+  stalledAfterSeconds: integer(600, 21600, "seconds").default(1800),
+  /**
+   * Where a new node's chain disk comes from: "newest" (the newest snapshot of this
+   * stack's schedule, looked up at deploy time; none yet: an empty disk that syncs from
+   * scratch), "none", or a snapshot name or projects/<p>/global/snapshots/<name>.
+   * Default: "newest" for a group, "none" for one VM (its disk already exists).
+   */
+  seedSnapshot: pattern(/^(none|newest|(projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/global\/snapshots\/)?[a-z]([-a-z0-9]{0,61}[a-z0-9])?)$/, "none, newest, or a snapshot name (projects/<project>/global/snapshots/<name> for another project's)").optional(),
   /** Checkpoint-sync endpoint of the beacon node; default: a public one for the network. */
   checkpointSyncUrl: pattern(/^https:\/\/[^\s]+$/, "an https:// URL").optional(),
   /** Image overrides of the node's containers (geth, lighthouse, prometheus, grafana). */
@@ -361,6 +384,9 @@ export const stackConfigSchema = z
         ...sizing,
         zone: nodeOverrides.zone,
         maxPeers: nodeOverrides.maxPeers,
+        maxHeadAgeSeconds: nodeOverrides.maxHeadAgeSeconds,
+        stalledAfterSeconds: nodeOverrides.stalledAfterSeconds,
+        seedSnapshot: nodeOverrides.seedSnapshot ?? (sizing.replicas > 1 ? "newest" : "none"),
         checkpointSyncUrl: nodeOverrides.checkpointSyncUrl ?? networks[sizing.network].checkpointSyncUrl,
         images: { ...defaultImages, ...definedOnly(images) },
       },
@@ -409,6 +435,18 @@ export const stackConfigSchema = z
     }
     new Set(config.publishers).size !== config.publishers.length &&
       ctx.addIssue({ code: "custom", path: ["publishers"], input: config.publishers, message: "names a publisher twice" });
+    if (node.replicas > 1) {
+      if (node.zone !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["node", "zone"], input: node.zone, message: `a group of ${node.replicas} nodes spreads over every zone of the region: leave it unset (or set defimon:node.replicas to 1)` });
+      }
+      for (const name of Object.keys(config.services).filter((service) => config.publishers.includes(service))) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["services", name],
+          message: `is a publisher (defimon:publishers) and would run on each of the ${node.replicas} nodes, publishing every event ${node.replicas} times: run it off the nodes, or set defimon:node.replicas to 1`,
+        });
+      }
+    }
     const portOwners = new Map<number, string>();
     for (const [name, service] of Object.entries(config.services)) {
       if (service.port !== undefined && portOwners.has(service.port)) {
@@ -585,6 +623,9 @@ function hostProblems(node: ParsedConfig["node"], region: string): string[] {
   if (node.dataDiskSizeGb < limits.minGb || node.dataDiskSizeGb > limits.maxGb) {
     problems.push(`${key("dataDiskSizeGb", node.dataDiskSizeGb)}: ${node.dataDiskType} takes ${limits.minGb} to ${limits.maxGb} GB`);
   }
+  if (node.replicas > 1 && zonesOf(region).length < 2) {
+    problems.push(`${key("replicas", node.replicas)}: a group spreads its nodes over zones, and ${region} has ${zonesOf(region).length}; set 1 or another region`);
+  }
   for (const field of ["dataDiskIops", "dataDiskThroughputMibps"] as const) {
     if (node[field] !== undefined && node.dataDiskType !== "hyperdisk-balanced") {
       problems.push(`${key(field, node[field])}: only a hyperdisk-balanced disk takes provisioned performance (dataDiskType is ${node.dataDiskType})`);
@@ -636,7 +677,8 @@ export function parseStackConfig(raw: Record<string, unknown>, provider: Provide
   if (typeof location === "string") lines.push(location);
   else if (result.success) lines.push(...hostProblems(result.data.node, location.region));
   if (lines.length || !result.success || typeof location === "string") throw new ConfigError([...new Set(lines)]);
-  return { ...result.data, node: { ...result.data.node, ...location } };
+  // A group spreads its nodes evenly over every zone of the region.
+  return { ...result.data, node: { ...result.data.node, ...location, groupZones: zonesOf(location.region) } };
 }
 
 /** Namespaces a stack's config may use: the stack's own, the provider's and Pulumi's. */

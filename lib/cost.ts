@@ -9,6 +9,7 @@
  */
 import prices from "../data/prices.json";
 import servicePrices from "../data/service-prices.json";
+import { plannedMachines } from "./plan/machines";
 import { regionOfZone } from "./naming";
 import { Plan } from "./plan/run";
 
@@ -82,39 +83,54 @@ export function estimateMonthlyCost(plan: Plan, usage: Usage, table: PriceTable 
     } else lines.push({ item, detail, monthly: unit * quantity });
   };
 
-  for (const vm of of("gcp:compute/instance:Instance")) {
-    const machineType = String(vm.inputs.machineType);
+  const machines = plannedMachines(plan);
+  const diskPrice = (type: string) => (local?.diskGbMonth as Record<string, number | null> | undefined)?.[type];
+  for (const machine of machines) {
+    const { machineType, count } = machine;
     const family = machineType.split("-")[0];
     const discount = table.sustainedUseFamilies.includes(family) ? ", sustained-use discount in (self-serve billing only)" : "";
-    priced(`VM ${vm.name}`, `${machineType}, ${hours(table)} h${discount}`, (local?.machineMonth as Record<string, number> | undefined)?.[machineType], 1, `machine type ${machineType}`);
-    const boot = (vm.inputs.bootDisk as { initializeParams?: { size?: number; type?: string } } | undefined)?.initializeParams;
-    if (boot?.size && boot.type) priced(`boot disk of ${vm.name}`, `${boot.size} GB ${boot.type}`, (local?.diskGbMonth as Record<string, number | null> | undefined)?.[boot.type], boot.size, `disk type ${boot.type}`);
+    const times = count === 1 ? "" : `${count} x `;
+    priced(`VM ${machine.name}`, `${times}${machineType}, ${hours(table)} h${discount}`, (local?.machineMonth as Record<string, number> | undefined)?.[machineType], count, `machine type ${machineType}`);
+    if (machine.boot) priced(`boot disk of ${machine.name}`, `${times}${machine.boot.size} GB ${machine.boot.type}`, diskPrice(machine.boot.type), machine.boot.size * count, `disk type ${machine.boot.type}`);
+    for (const extra of machine.disks) priced(`disks of ${machine.name}`, `${times}${extra.size} GB ${extra.type}`, diskPrice(extra.type), extra.size * count, `disk type ${extra.type}`);
   }
-
   const disks = of("gcp:compute/disk:Disk");
   for (const disk of disks) {
     const type = String(disk.inputs.type);
     const size = Number(disk.inputs.size);
-    priced(`disk ${disk.name}`, `${size} GB ${type}`, (local?.diskGbMonth as Record<string, number | null> | undefined)?.[type], size, `disk type ${type}`);
+    priced(`disk ${disk.name}`, `${size} GB ${type}`, diskPrice(type), size, `disk type ${type}`);
   }
 
   for (const policy of of("gcp:compute/resourcePolicy:ResourcePolicy")) {
     const retention = Number((policy.inputs.snapshotSchedulePolicy as { retentionPolicy?: { maxRetentionDays?: number } })?.retentionPolicy?.maxRetentionDays ?? 0);
     const attachedGb = of("gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment")
       .map((attachment) => disks.find((disk) => String(attachment.inputs.disk).startsWith(disk.name)))
-      .reduce((sum, disk) => sum + Number(disk?.inputs.size ?? 0), 0);
+      .reduce((sum, disk) => sum + Number(disk?.inputs.size ?? 0), 0) +
+      // A group's template puts every node's chain disk on the schedule.
+      machines.reduce((sum, machine) => sum + machine.count * machine.disks.filter((d) => d.scheduled).reduce((total, d) => total + d.size, 0), 0);
     const used = attachedGb * snapshotAssumptions.usedShare;
     const stored = used + used * snapshotAssumptions.dailyChangeShare * retention;
     const detail = `~${Math.round(stored)} GB: ${Math.round(snapshotAssumptions.usedShare * 100)} % of ${attachedGb} GB in use, ${Math.round(snapshotAssumptions.dailyChangeShare * 100)} %/day changed, ${retention} days`;
     priced(`snapshots ${policy.name}`, detail, local?.snapshotGbMonth, stored, "snapshots");
   }
 
-  const addresses = of("gcp:compute/address:Address").length;
+  // Static external addresses, and each group node's, which the group keeps (makes static).
+  const addresses =
+    of("gcp:compute/address:Address").filter((address) => (address.inputs.addressType ?? "EXTERNAL") === "EXTERNAL").length +
+    machines.filter((machine) => machine.group && machine.external).reduce((sum, machine) => sum + machine.count, 0);
   if (addresses) priced("static external IPv4", `${addresses} in use`, local?.staticIpv4Hour, addresses * hours(table), "a static IPv4");
 
-  if (of("gcp:compute/instance:Instance").length && usage.egressGibPerMonth > 0) {
-    const monthly = local ? egressCost(usage.egressGibPerMonth, local.internetEgressPerGib) : 0;
-    lines.push({ item: "internet egress (P2P)", detail: `${usage.egressGibPerMonth} GiB, Premium Tier${local ? "" : " (not priced)"}`, monthly });
+  const nodes = machines.reduce((sum, machine) => sum + machine.count, 0);
+  if (nodes && usage.egressGibPerMonth > 0) {
+    // Every node has its own peers: egress is per node (the internal balancer's RPC traffic stays inside).
+    const monthly = local ? nodes * egressCost(usage.egressGibPerMonth, local.internetEgressPerGib) : 0;
+    lines.push({ item: "internet egress (P2P)", detail: `${nodes === 1 ? "" : `${nodes} nodes x `}${usage.egressGibPerMonth} GiB, Premium Tier${local ? "" : " (not priced)"}`, monthly });
+  }
+
+  const forwardingRules = of("gcp:compute/forwardingRule:ForwardingRule").length;
+  if (forwardingRules) {
+    lines.push({ item: "internal load balancer", detail: `${forwardingRules} forwarding rule, ${hours(table)} h`, monthly: forwardingRules * hours(table) * services.loadBalancing.forwardingRuleHour });
+    notes.push(`the internal load balancer also bills the RPC data it processes (USD ${services.loadBalancing.dataProcessedGib}/GiB in and out): not estimated`);
   }
 
   const keys = of("gcp:kms/cryptoKey:CryptoKey").length;

@@ -37,4 +37,6 @@ export const ports = {
   grafana: 3000,
   /** Grafana on the host, as in the guide. */
   grafanaHost: 3002,
+  /** boot/health.py on a group's nodes: /health (balancer) and /health/live (autohealing). */
+  health: 8558,
 };

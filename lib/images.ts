@@ -10,6 +10,8 @@ export const defaultImages = {
   lighthouse: "sigp/lighthouse:v8.0.0",
   prometheus: "prom/prometheus:v3.5.0",
   grafana: "grafana/grafana:12.1.0",
+  /** Runs boot/health.py (standard library only) on the nodes of a group. */
+  health: "python:3.13.9-alpine3.22",
 };
 export type NodeImageName = keyof typeof defaultImages;
 

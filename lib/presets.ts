@@ -39,6 +39,11 @@ export interface NodeSizing {
   dataDiskThroughputMibps?: number;
   /** geth's cache in MiB (its --cache): split between database, trie and snapshot caches. */
   gethCache: number;
+  /**
+   * Nodes: 1 is one VM with its own disk (components/gethHost.ts); more is a regional
+   * managed instance group behind an internal load balancer (components/nodeGroup.ts).
+   */
+  replicas: number;
 }
 
 /** What on-call is paged for, and how long the chain data disk's snapshots are kept. */
@@ -72,21 +77,23 @@ export const presets: Record<PresetName, Preset> = {
   small: {
     eventStream: { maxMessages: 100, batchSize: 50, maxConcurrentPublishers: 5, ...commonPacing },
     // 4 vCPU / 16 GiB: geth's stated minimum (4 cores, 8 GB) plus Lighthouse on a young testnet.
-    node: { network: "hoodi", machineType: "e2-standard-4", dataDiskSizeGb: 400, dataDiskType: "pd-balanced", gethCache: 2048 },
+    node: { network: "hoodi", machineType: "e2-standard-4", dataDiskSizeGb: 400, dataDiskType: "pd-balanced", gethCache: 2048, replicas: 1 },
     // A small system drains slowly; alert late, keep few snapshots of a chain that resyncs fast.
     operations: { oldestUnackedAgeSeconds: 1800, backlogMessages: 10_000, snapshotRetentionDays: 3, messagesPerMonth: 10_000_000, averageMessageBytes: 1024 },
   },
   standard: {
     eventStream: { maxMessages: 1000, batchSize: 100, maxConcurrentPublishers: 10, ...commonPacing },
     // 8 vCPU / 32 GiB: geth's recommendation (8 cores, 16 GB+) with room for Lighthouse.
-    node: { network: "sepolia", machineType: "n2-standard-8", dataDiskSizeGb: 1200, dataDiskType: "pd-ssd", gethCache: 4096 },
+    node: { network: "sepolia", machineType: "n2-standard-8", dataDiskSizeGb: 1200, dataDiskType: "pd-ssd", gethCache: 4096, replicas: 1 },
     operations: { oldestUnackedAgeSeconds: 900, backlogMessages: 100_000, snapshotRetentionDays: 7, messagesPerMonth: 100_000_000, averageMessageBytes: 2048 },
   },
   "high-load": {
     eventStream: { maxMessages: 5000, batchSize: 500, maxConcurrentPublishers: 20, ...commonPacing },
     // 8 vCPU / 64 GiB, SSD: EIP-7870's full node (32 GB, 4c/8t) doubled for a large cache
     // and the RPC load of the DEFIMON services.
-    node: { network: "mainnet", machineType: "n2-highmem-8", dataDiskSizeGb: 2500, dataDiskType: "pd-ssd", gethCache: 8192 },
+    // Two nodes in two zones: a zone incident, a stuck sync or a geth upgrade no longer takes
+    // every service's RPC down (the policy pack asks protected stacks for two or more).
+    node: { network: "mainnet", machineType: "n2-highmem-8", dataDiskSizeGb: 2500, dataDiskType: "pd-ssd", gethCache: 8192, replicas: 2 },
     // High load: minutes of lag matter; a mainnet resync takes days, so keep two weeks.
     operations: { oldestUnackedAgeSeconds: 300, backlogMessages: 1_000_000, snapshotRetentionDays: 14, messagesPerMonth: 1_000_000_000, averageMessageBytes: 2048 },
   },

@@ -10,8 +10,14 @@ import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidat
 /** Pack configuration: which stacks must be protected (matched against the stack name in URNs). */
 export interface DefimonPolicyConfig {
   protectedStacks: string[];
+  /** Geth nodes a protected stack runs at least (one is one zone, one disk, one process). */
+  minNodes: number;
 }
-export const defaultPolicyConfig: DefimonPolicyConfig = { protectedStacks: ["prod"] };
+export const defaultPolicyConfig: DefimonPolicyConfig = { protectedStacks: ["prod"], minNodes: 2 };
+
+/** VMs and the templates a managed instance group makes VMs from: the VM rules apply to both. */
+const vmTypes = ["gcp:compute/instance:Instance", "gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate"];
+const groupTypes = ["gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager", "gcp:compute/instanceGroupManager:InstanceGroupManager"];
 
 /** SSH, JSON-RPC/WS, Engine API, metrics (geth, Lighthouse), Prometheus, Grafana (container and host port). */
 export const sensitivePorts = [22, 8545, 8546, 8551, 6060, 5052, 5054, 9090, 3000, 3002];
@@ -91,13 +97,15 @@ export const noDefaultComputeAccount: ResourceValidationPolicy = {
   name: "no-default-compute-service-account",
   description: "VMs run as their own service account: never the default compute account, never it with full access.",
   enforcementLevel: "mandatory",
-  validateResource: validateResourceOfType(gcp.compute.Instance, (vm, _args, report) => {
+  validateResource: (args, report) => {
+    if (!vmTypes.includes(args.type)) return;
+    const vm = args.props;
     const email = String(vm.serviceAccount?.email ?? "");
     if (!email || email === "default" || email.endsWith("-compute@developer.gserviceaccount.com")) {
       const fullAccess = (vm.serviceAccount?.scopes ?? []).some((scope: string) => /cloud-platform$/.test(scope));
       report(`VM runs as the default compute service account${fullAccess ? " with the full-access cloud-platform scope" : ""}: give it its own account`);
     }
-  }),
+  },
 };
 
 export const noOpenSensitivePorts: ResourceValidationPolicy = {
@@ -115,15 +123,17 @@ export const noOpenSensitivePorts: ResourceValidationPolicy = {
   }),
 };
 
+/** A rule on VMs, and on the instance templates a group makes its VMs from. */
 function instanceRule(name: string, description: string, check: (vm: gcp.compute.InstanceArgs) => string | undefined): ResourceValidationPolicy {
   return {
     name,
     description,
     enforcementLevel: "mandatory",
-    validateResource: validateResourceOfType(gcp.compute.Instance, (vm, _args, report) => {
-      const problem = check(vm as unknown as gcp.compute.InstanceArgs);
+    validateResource: (args, report) => {
+      if (!vmTypes.includes(args.type)) return;
+      const problem = check(args.props as gcp.compute.InstanceArgs);
       if (problem) report(problem);
-    }),
+    },
   };
 }
 
@@ -223,9 +233,55 @@ export const deadLetteringGranted: StackValidationPolicy = {
   },
 };
 
+export const nodeGroupsHealthChecked: StackValidationPolicy = {
+  name: "node-groups-health-checked",
+  description:
+    "Every managed instance group autoheals on an HTTP health check with a request path (a TCP check passes a node whose geth answers nothing useful), and every internal load balancer in front of one checks its backends' health.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const checks = args.resources.filter((r) => r.type === "gcp:compute/healthCheck:HealthCheck" || r.type === "gcp:compute/regionHealthCheck:RegionHealthCheck");
+    // A reference ends with the check's name: its logical name, or that plus the engine's suffix.
+    const httpPath = (reference: unknown) => {
+      const last = shortName(reference);
+      const check = checks.filter((c) => last === c.name || last.startsWith(`${c.name}-`)).sort((a, b) => b.name.length - a.name.length)[0];
+      const probe = check?.props.httpHealthCheck ?? check?.props.httpsHealthCheck ?? check?.props.http2HealthCheck;
+      return check === undefined ? "unknown" : probe?.requestPath && probe.requestPath !== "/" ? "http" : "not-http";
+    };
+    for (const group of args.resources.filter((r) => groupTypes.includes(r.type))) {
+      const healing = [group.props.autoHealingPolicies].flat().filter(Boolean)[0];
+      if (!healing?.healthCheck) report(`group ${group.name} has no autohealing health check: a dead node stays in the group`, group.urn);
+      else if (httpPath(healing.healthCheck) === "not-http") report(`group ${group.name} autoheals on a check without an HTTP request path: it cannot tell a stuck node from a working one`, group.urn);
+    }
+    for (const backend of args.resources.filter((r) => r.type === "gcp:compute/regionBackendService:RegionBackendService" || r.type === "gcp:compute/backendService:BackendService")) {
+      if (![backend.props.healthChecks].flat().filter(Boolean).length) report(`backend service ${backend.name} has no health check: it would send RPC to nodes that are behind or down`, backend.urn);
+    }
+  },
+};
+
+export const protectedStackNodes: StackValidationPolicy = {
+  name: "protected-stack-node-replicas",
+  description: "A protected stack runs at least minNodes (default 2) Geth nodes, as a managed instance group: one node is one zone, one disk and one process.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { protectedStacks: { type: "array", items: { type: "string" } }, minNodes: { type: "integer", minimum: 1 } } },
+  validateStack: (args, report) => {
+    const config = { ...defaultPolicyConfig, ...args.getConfig<Partial<DefimonPolicyConfig>>() };
+    const stacks = new Set(args.resources.map((r) => stackOf(r.urn)));
+    for (const stack of stacks) {
+      if (!config.protectedStacks.includes(stack)) continue;
+      const mine = args.resources.filter((r) => stackOf(r.urn) === stack);
+      const vms = mine.filter((r) => r.type === "gcp:compute/instance:Instance");
+      const groups = mine.filter((r) => groupTypes.includes(r.type));
+      const nodes = vms.length + groups.reduce((sum, group) => sum + Number(group.props.targetSize ?? 0), 0);
+      if (nodes < config.minNodes) {
+        report(`protected stack ${stack} runs ${nodes} Geth node${nodes === 1 ? "" : "s"}; at least ${config.minNodes} (defimon:node.replicas), so that a zone, a disk or an upgrade does not take RPC down`, (groups[0] ?? vms[0])?.urn);
+      }
+    }
+  },
+};
+
 export const protectedStackSafeguards: StackValidationPolicy = {
   name: "protected-stack-safeguards",
-  description: "On protected stacks, VMs have deletion protection and KMS key rings and keys are protected.",
+  description: "On protected stacks, VMs have deletion protection, and managed instance groups, KMS key rings and keys are protected.",
   enforcementLevel: "mandatory",
   configSchema: { properties: { protectedStacks: { type: "array", items: { type: "string" } } } },
   validateStack: (args, report) => {
@@ -235,6 +291,8 @@ export const protectedStackSafeguards: StackValidationPolicy = {
       if (resource.type === "gcp:compute/instance:Instance" && resource.props.deletionProtection !== true) {
         report(`VM ${resource.name} has no deletion protection on a protected stack`, resource.urn);
       }
+      // A group's nodes cannot carry deletion protection; the group itself is Pulumi-protected.
+      if (groupTypes.includes(resource.type) && !resource.opts.protect) report(`group ${resource.name} is not protected on a protected stack`, resource.urn);
       if (["gcp:kms/keyRing:KeyRing", "gcp:kms/cryptoKey:CryptoKey"].includes(resource.type) && !resource.opts.protect) {
         report(`${resource.type.split(":").pop()} ${resource.name} is not protected on a protected stack`, resource.urn);
       }
@@ -256,4 +314,6 @@ export const policies = [
   noBroadProjectRolesForServiceAccounts,
   noProjectRolesForServiceIdentities,
   protectedStackSafeguards,
+  nodeGroupsHealthChecked,
+  protectedStackNodes,
 ];

@@ -76,13 +76,19 @@ function writeFiles(files: Record<string, string>): string {
   return dir;
 }
 
-describe.each(["dev", "prod"])("boot files of stack %s", (stack) => {
+const bootFiles = [".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "ops-agent.yaml", "prometheus.yml", "shutdown.sh", "startup.sh"];
+
+// dev runs one host; prod's preset a group of nodes, whose template carries the health endpoint too.
+describe.each([
+  ["dev", "defimon-node-vm", bootFiles],
+  ["prod", "defimon-node-template", [...bootFiles, "health.py"].sort()],
+])("boot files of stack %s (%s)", (stack, vm, expected) => {
   let vmDir: string;
   let files: Record<string, string>;
   let runs: Record<"shellcheck" | "compose" | "yamllint", Run>;
   beforeAll(async () => {
     files = renderedFiles(await planStack(stack));
-    vmDir = path.join(writeFiles(files), "defimon-node-vm");
+    vmDir = path.join(writeFiles(files), vm);
     runs = {
       shellcheck: started(tool("shellcheck", ["--shell=bash", "startup.sh", "shutdown.sh"], vmDir)),
       compose: started(compose(["--project-name", composeProjectName, "-f", "docker-compose.yml", "config", "--quiet"], vmDir)),
@@ -91,7 +97,7 @@ describe.each(["dev", "prod"])("boot files of stack %s", (stack) => {
   });
 
   it("are all there", () => {
-    expect(fs.readdirSync(vmDir).sort()).toEqual([".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "ops-agent.yaml", "prometheus.yml", "shutdown.sh", "startup.sh"]);
+    expect(fs.readdirSync(vmDir).sort()).toEqual(expected);
   });
 
   it("pass shellcheck", async () => {
@@ -107,7 +113,7 @@ describe.each(["dev", "prod"])("boot files of stack %s", (stack) => {
   });
 
   it("pass the Compose Specification's JSON schema", () => {
-    expect(schemaProblems(files["defimon-node-vm/docker-compose.yml"])).toEqual([]);
+    expect(schemaProblems(files[`${vm}/docker-compose.yml`])).toEqual([]);
   });
 
   it("pass yamllint", async () => {
@@ -123,7 +129,7 @@ describe.each(["dev", "prod"])("boot files of stack %s", (stack) => {
   it("hold no secret value, only the names of the secrets to fetch", () => {
     const all = Object.values(files).join("\n");
     for (const secret of Object.values(mockSecretValues)) expect(all).not.toContain(secret);
-    expect(files["defimon-node-vm/startup.sh"]).toContain("secretmanager.googleapis.com");
+    expect(files[`${vm}/startup.sh`]).toContain("secretmanager.googleapis.com");
   });
 });
 

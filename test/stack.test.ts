@@ -10,8 +10,9 @@ import { named, nameOf, ofType, Plan, planStack } from "./helpers/run";
 const projectLevelIam = /^gcp:(projects|organizations|folder)\/iAM(Member|Binding|Policy)/i;
 
 describe.each([
-  ["dev", { preset: "small", protect: false, maxMessages: "100", batchSize: "50", publishers: "5", network: "hoodi", machineType: "e2-standard-4", diskGb: 400 }],
-  ["prod", { preset: "high-load", protect: true, maxMessages: "5000", batchSize: "500", publishers: "20", network: "mainnet", machineType: "n2-highmem-8", diskGb: 2500 }],
+  ["dev", { preset: "small", protect: false, maxMessages: "100", batchSize: "50", publishers: "5", network: "hoodi", machineType: "e2-standard-4", diskGb: 400, nodes: 1 }],
+  // high-load runs two nodes: a managed instance group behind an internal load balancer.
+  ["prod", { preset: "high-load", protect: true, maxMessages: "5000", batchSize: "500", publishers: "20", network: "mainnet", machineType: "n2-highmem-8", diskGb: 2500, nodes: 2 }],
 ])("stack %s", (stack, expected) => {
   let plan: Plan;
   beforeAll(async () => {
@@ -32,15 +33,23 @@ describe.each([
     // No JSON key by default: orgs created since 2024 forbid them, and nothing on GCP needs one.
     expect(count("gcp:serviceaccount/key:Key")).toBe(0);
     expect(count("gcp:projects/service:Service")).toBe(10);
-    expect(count("gcp:compute/instance:Instance")).toBe(1);
-    expect(count("gcp:compute/disk:Disk")).toBe(1);
+    const group = expected.nodes > 1;
+    expect(count("gcp:compute/instance:Instance")).toBe(group ? 0 : 1);
+    expect(count("gcp:compute/disk:Disk")).toBe(group ? 0 : 1);
+    expect(count("gcp:compute/instanceTemplate:InstanceTemplate")).toBe(group ? 1 : 0);
+    expect(count("gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager")).toBe(group ? 1 : 0);
+    expect(count("gcp:compute/healthCheck:HealthCheck")).toBe(group ? 2 : 0);
+    expect(count("gcp:compute/regionBackendService:RegionBackendService")).toBe(group ? 1 : 0);
+    expect(count("gcp:compute/forwardingRule:ForwardingRule")).toBe(group ? 1 : 0);
     expect(count("gcp:compute/network:Network")).toBe(1);
     expect(count("gcp:compute/subnetwork:Subnetwork")).toBe(1);
+    // One host's static P2P address, or the balancer's internal one.
     expect(count("gcp:compute/address:Address")).toBe(1);
-    expect(count("gcp:compute/firewall:Firewall")).toBe(4);
+    // A group adds Google's health checkers and the subnet's clients of the balancer.
+    expect(count("gcp:compute/firewall:Firewall")).toBe(group ? 6 : 4);
     expect(count("gcp:secretmanager/secret:Secret")).toBe(2);
     expect(count("gcp:secretmanager/secretVersion:SecretVersion")).toBe(2);
-    expect(count("gcp:monitoring/alertPolicy:AlertPolicy")).toBe(9);
+    expect(count("gcp:monitoring/alertPolicy:AlertPolicy")).toBe(group ? 10 : 9);
     expect(count("gcp:monitoring/dashboard:Dashboard")).toBe(1);
     expect(count("gcp:compute/resourcePolicy:ResourcePolicy")).toBe(1);
   });
@@ -97,7 +106,9 @@ describe.each([
   });
 
   it("plans only images that can be pulled: published public tags, pinned to stand-in digests", () => {
-    expect(plan.standInImages).toEqual(["ethereum/client-go:v1.17.5", "grafana/grafana:12.1.0", "prom/prometheus:v3.5.0", "sigp/lighthouse:v8.0.0"]);
+    // A group's nodes run the health endpoint too.
+    const health = expected.nodes > 1 ? ["python:3.13.9-alpine3.22"] : [];
+    expect(plan.standInImages).toEqual(["ethereum/client-go:v1.17.5", "grafana/grafana:12.1.0", "prom/prometheus:v3.5.0", ...health, "sigp/lighthouse:v8.0.0"]);
   });
 
   it("enables Resource Manager (getProject and project IAM call it)", () => {
@@ -122,20 +133,38 @@ describe.each([
     expect(plan.outputs.grafanaPasswordSecret).toBe(`defimon-${stack}-grafana-admin-password`);
   });
 
-  it(`runs the Geth host on ${expected.network}`, () => {
-    expect(plan.outputs).toMatchObject({
-      nodeNetwork: expected.network,
-      nodeZone: "europe-west1-b",
-      nodeExternalIp: "203.0.113.10",
-      nodeInternalRpcUrl: "http://10.20.0.2:8545",
-      nodeVmName: "defimon-node-vm-0a1b2c3",
-      nodeDataDiskId: expect.stringMatching(/\/disks\/defimon-node-chaindata-/),
-      rpcTunnelCommand: `gcloud compute start-iap-tunnel defimon-node-vm-0a1b2c3 8545 --local-host-port=localhost:8545 --zone europe-west1-b --project defimon-${stack}`,
-      grafanaTunnelCommand: `gcloud compute start-iap-tunnel defimon-node-vm-0a1b2c3 3002 --local-host-port=localhost:3002 --zone europe-west1-b --project defimon-${stack}`,
-    });
-    expect(named(plan, "defimon-node-vm").inputs.machineType).toBe(expected.machineType);
-    expect(named(plan, "defimon-node-chaindata").inputs).toMatchObject({ size: expected.diskGb });
-    expect(Object.keys(plan.outputs.nodeImages as object).sort()).toEqual(["geth", "grafana", "lighthouse", "prometheus"]);
+  it(`runs ${expected.nodes === 1 ? "the Geth host" : `${expected.nodes} Geth nodes`} on ${expected.network}`, () => {
+    if (expected.nodes === 1) {
+      expect(plan.outputs).toMatchObject({
+        nodeNetwork: expected.network,
+        nodeZone: "europe-west1-b",
+        nodeExternalIp: "203.0.113.10",
+        nodeInternalRpcUrl: "http://10.20.0.2:8545",
+        nodeVmName: "defimon-node-vm-0a1b2c3",
+        nodeDataDiskId: expect.stringMatching(/\/disks\/defimon-node-chaindata-/),
+        rpcTunnelCommand: `gcloud compute start-iap-tunnel defimon-node-vm-0a1b2c3 8545 --local-host-port=localhost:8545 --zone europe-west1-b --project defimon-${stack}`,
+        grafanaTunnelCommand: `gcloud compute start-iap-tunnel defimon-node-vm-0a1b2c3 3002 --local-host-port=localhost:3002 --zone europe-west1-b --project defimon-${stack}`,
+      });
+      expect(named(plan, "defimon-node-vm").inputs.machineType).toBe(expected.machineType);
+      expect(named(plan, "defimon-node-chaindata").inputs).toMatchObject({ size: expected.diskGb });
+      expect(Object.keys(plan.outputs.nodeImages as object).sort()).toEqual(["geth", "grafana", "lighthouse", "prometheus"]);
+    } else {
+      expect(plan.outputs).toMatchObject({
+        nodeNetwork: expected.network,
+        nodeRegion: "europe-west1",
+        nodeGroupName: "defimon-node-group-0a1b2c3",
+        nodeInternalRpcUrl: "http://10.20.0.100:8545",
+        nodeInternalWsUrl: "ws://10.20.0.100:8546",
+        nodeInstancesCommand: `gcloud compute instance-groups managed list-instances defimon-node-group-0a1b2c3 --region europe-west1 --project defimon-${stack}`,
+        rpcTunnelCommand: `gcloud compute start-iap-tunnel NODE 8545 --local-host-port=localhost:8545 --zone ZONE --project defimon-${stack}`,
+      });
+      expect(plan.outputs.nodeVmName).toBeUndefined();
+      const template = named(plan, "defimon-node-template").inputs;
+      expect(template.machineType).toBe(expected.machineType);
+      expect((template.disks as any[]).find((disk) => disk.deviceName === "chaindata")).toMatchObject({ diskSizeGb: expected.diskGb });
+      expect(named(plan, "defimon-node-group").inputs.targetSize).toBe(expected.nodes);
+      expect(Object.keys(plan.outputs.nodeImages as object).sort()).toEqual(["geth", "grafana", "health", "lighthouse", "prometheus"]);
+    }
   });
 
   it("exports the topics, each consumer's subscriptions, the guide's names, the accounts and the analytics table", () => {

@@ -77,13 +77,14 @@ export function formatJson(plan: Plan): string {
 
 /**
  * Files the stack renders, by path relative to the --out folder: the services' `.env`,
- * and for each VM, exactly what it boots with, read back from its planned metadata
+ * and for each VM or group template, exactly what it boots with, read back from its planned metadata
  * (`<vm>/startup.sh`, `<vm>/shutdown.sh`, `<vm>/docker-compose.yml`, ...).
  */
 export function renderedFiles(plan: Plan): Record<string, string> {
   const files: Record<string, string> = {};
   if (typeof plan.outputs.eventStreamEnv === "string") files[".env"] = plan.outputs.eventStreamEnv;
-  for (const vm of plan.resources.filter((resource) => resource.type === "gcp:compute/instance:Instance")) {
+  // A VM, or the template a group's nodes boot from.
+  for (const vm of plan.resources.filter((resource) => resource.type === "gcp:compute/instance:Instance" || resource.type === "gcp:compute/instanceTemplate:InstanceTemplate")) {
     const metadata = (vm.inputs.metadata ?? {}) as Record<string, unknown>;
     const scripts = { "startup.sh": metadata["startup-script"], "shutdown.sh": metadata["shutdown-script"] };
     for (const [file, text] of Object.entries({ ...scripts, ...filesFromMetadata(metadata) })) {

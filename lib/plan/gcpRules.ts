@@ -144,6 +144,108 @@ export const alignerRules: Record<string, { kinds: MetricKind[]; valueTypes: Val
 };
 
 /** A filter's metric type, checked against the catalog above, and the aligner applied to it. */
+// ---------------------------------------------------------------------------
+// Managed instance groups and the internal passthrough load balancer.
+
+/**
+ * An instance template, checked against the region its group runs in: the machine type
+ * exists there, the boot and data disk types are ones the family attaches and their sizes
+ * and performance are in range (as for a VM), labels and metadata as for a VM.
+ */
+export function instanceTemplateProblems(inputs: State, region: string): string[] {
+  const problems = [...labelProblems(inputs.labels), ...metadataProblems(inputs.metadata)];
+  if (inputs.name !== undefined) problems.push(...nameProblems(inputs));
+  const shape = machineTypeIn(region, String(inputs.machineType));
+  if (typeof shape === "string") return [...problems, `machineType ${inputs.machineType}: ${shape}`];
+  const allowed = familyDiskTypes[shape.family] as readonly string[];
+  for (const [index, disk] of ((inputs.disks ?? []) as State[]).entries()) {
+    const what = disk.boot ? "boot disk" : `disk ${disk.deviceName ?? index}`;
+    const type = disk.diskType ?? "pd-standard";
+    if (!allowed.includes(type)) problems.push(`${what} ${type}: ${shape.family} machines attach only ${allowed.join(", ")}`);
+    problems.push(...diskProblems(type, disk.diskSizeGb, disk.provisionedIops, disk.provisionedThroughput, what).filter((p) => !p.includes("is not one of")));
+    problems.push(...labelProblems(disk.labels, `${what} labels`));
+  }
+  if (!((inputs.disks ?? []) as State[]).some((disk) => disk.boot)) problems.push("no boot disk");
+  return problems;
+}
+
+/**
+ * A regional managed instance group, as the Compute Engine API and provider refuse it:
+ * - baseInstanceName: 1 to 58 characters of RFC 1035 (the group adds "-xxxx"; API reference, regionInstanceGroupManagers);
+ * - distributionPolicyZones: zones of the group's region (same);
+ * - updatePolicy maxSurgeFixed and maxUnavailableFixed: each 0 or at least the number of
+ *   zones, not both 0; percentages only for groups of 10 or more (provider docs,
+ *   google_compute_region_instance_group_manager, update_policy);
+ * - with stateful disks: maxSurge 0 and replacementMethod RECREATE (a disk attaches to
+ *   one VM in READ_WRITE; "Configuring stateful persistent disks in MIGs", updates), and
+ *   no proactive redistribution across zones ("Stateful MIGs": regional groups need
+ *   instanceRedistributionType NONE);
+ * - autoHealingPolicies.initialDelaySec 0 to 3600 (API reference).
+ */
+export function regionGroupProblems(inputs: State): string[] {
+  const problems: string[] = [];
+  if (!/^[a-z]([-a-z0-9]{0,56}[a-z0-9])?$/.test(String(inputs.baseInstanceName))) problems.push(`baseInstanceName ${JSON.stringify(inputs.baseInstanceName)}: 1 to 58 of [a-z0-9-], a letter first`);
+  const region = String(inputs.region);
+  const zones: string[] = inputs.distributionPolicyZones ?? zonesOf(region);
+  for (const zone of zones) if (!zonesOf(region).includes(zone)) problems.push(`distributionPolicyZones: ${zone} is not a zone of ${region} (${zonesOf(region).join(", ")})`);
+  const policy = (inputs.updatePolicy ?? {}) as State;
+  const size = Number(inputs.targetSize ?? 0);
+  for (const field of ["maxSurgeFixed", "maxUnavailableFixed"] as const) {
+    const value = policy[field];
+    if (value !== undefined && value !== 0 && value < zones.length) problems.push(`updatePolicy.${field} ${value}: 0 or at least the number of zones (${zones.length})`);
+  }
+  if (policy.maxSurgeFixed === 0 && policy.maxUnavailableFixed === 0) problems.push("updatePolicy: maxSurgeFixed and maxUnavailableFixed cannot both be 0");
+  for (const field of ["maxSurgePercent", "maxUnavailablePercent"] as const) {
+    if (policy[field] !== undefined && size < 10) problems.push(`updatePolicy.${field}: percentages need a group of 10 or more (targetSize ${size})`);
+  }
+  if ((inputs.statefulDisks ?? []).length) {
+    if ((policy.maxSurgeFixed ?? zones.length) !== 0 || policy.maxSurgePercent) problems.push("stateful disks: updatePolicy.maxSurgeFixed must be 0 (a disk attaches to one VM)");
+    if (policy.replacementMethod !== "RECREATE") problems.push(`stateful disks: updatePolicy.replacementMethod must be RECREATE, not ${policy.replacementMethod ?? "SUBSTITUTE (the default)"}`);
+    if (policy.instanceRedistributionType !== "NONE") problems.push(`stateful disks: updatePolicy.instanceRedistributionType must be NONE in a regional group, not ${policy.instanceRedistributionType ?? "PROACTIVE (the default)"}`);
+  }
+  const delay = inputs.autoHealingPolicies?.initialDelaySec;
+  if (delay !== undefined && (delay < 0 || delay > 3600)) problems.push(`autoHealingPolicies.initialDelaySec ${delay}: 0 to 3600`);
+  return problems;
+}
+
+/** Health checks (API reference, healthChecks): interval 1-300 s, timeout at most the interval, thresholds 1-10, a port 1-65535. */
+export function healthCheckProblems(inputs: State): string[] {
+  const problems = nameProblems(inputs);
+  const interval = inputs.checkIntervalSec ?? 5;
+  const timeout = inputs.timeoutSec ?? 5;
+  if (interval < 1 || interval > 300) problems.push(`checkIntervalSec ${interval}: 1 to 300`);
+  if (timeout > interval) problems.push(`timeoutSec ${timeout} is longer than checkIntervalSec ${interval}`);
+  for (const field of ["healthyThreshold", "unhealthyThreshold"]) if (inputs[field] !== undefined && (inputs[field] < 1 || inputs[field] > 10)) problems.push(`${field} ${inputs[field]}: 1 to 10`);
+  const probe = inputs.httpHealthCheck ?? inputs.httpsHealthCheck ?? inputs.tcpHealthCheck ?? inputs.http2HealthCheck ?? inputs.grpcHealthCheck ?? inputs.sslHealthCheck;
+  if (!probe) problems.push("no probe (httpHealthCheck, tcpHealthCheck, ...)");
+  else if (probe.port !== undefined && (probe.port < 1 || probe.port > 65535)) problems.push(`port ${probe.port}: 1 to 65535`);
+  return problems;
+}
+
+/**
+ * The internal passthrough load balancer ("Internal passthrough Network Load Balancer
+ * overview", forwarding rules; API reference, regionBackendServices): a backend service
+ * of scheme INTERNAL takes protocol TCP, UDP or UNSPECIFIED, one health check, and
+ * CONNECTION balancing; its forwarding rule takes at most 5 ports (or all ports), and
+ * names its backend service.
+ */
+export function internalLoadBalancerProblems(type: string, inputs: State): string[] {
+  if (inputs.loadBalancingScheme !== "INTERNAL") return [];
+  const problems: string[] = [...nameProblems(inputs), ...labelProblems(inputs.labels)];
+  if (type === "gcp:compute/regionBackendService:RegionBackendService") {
+    if (!["TCP", "UDP", "UNSPECIFIED"].includes(inputs.protocol ?? "TCP")) problems.push(`protocol ${inputs.protocol}: TCP, UDP or UNSPECIFIED for an internal passthrough balancer`);
+    const checks = [inputs.healthChecks].flat().filter(Boolean);
+    if (checks.length !== 1) problems.push(`healthChecks: exactly one, have ${checks.length}`);
+    for (const backend of (inputs.backends ?? []) as State[]) if ((backend.balancingMode ?? "CONNECTION") !== "CONNECTION") problems.push(`backend balancingMode ${backend.balancingMode}: CONNECTION for an internal passthrough balancer`);
+  } else {
+    const ports: string[] = inputs.ports ?? [];
+    if (inputs.allPorts && ports.length) problems.push("ports and allPorts exclude each other");
+    if (ports.length > 5) problems.push(`ports: at most 5, have ${ports.length} (${ports.join(", ")})`);
+    if (!inputs.backendService) problems.push("backendService is not set");
+  }
+  return problems;
+}
+
 export function seriesProblems(filter: unknown, aligner: unknown, where: string): string[] {
   const metric = /metric\.type\s*=\s*"([^"]+)"/.exec(String(filter))?.[1];
   if (!metric) return [`${where}: the filter names no metric.type`];

@@ -15,7 +15,19 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import publicImages from "../../data/public-images.json";
 import { artifactRegistryRepository, parseImageReference, registryHost } from "../images";
-import { alertPolicyProblems, budgetProblems, dashboardProblems, diskResourceProblems, instanceProblems, labelProblems, namingProblems } from "./gcpRules";
+import {
+  alertPolicyProblems,
+  budgetProblems,
+  dashboardProblems,
+  diskResourceProblems,
+  healthCheckProblems,
+  instanceProblems,
+  instanceTemplateProblems,
+  internalLoadBalancerProblems,
+  labelProblems,
+  namingProblems,
+  regionGroupProblems,
+} from "./gcpRules";
 
 export interface MockProject {
   projectId: string;
@@ -90,8 +102,8 @@ const computed: Record<string, Computed> = {
   }),
   "gcp:compute/address:Address": (n, i, p) => ({
     id: `projects/${p.projectId}/regions/${i.region}/addresses/${autoName(n, i)}`,
-    // TEST-NET-3 (RFC 5737): an address that is certainly nobody's.
-    state: { name: autoName(n, i), address: "203.0.113.10" },
+    // TEST-NET-3 (RFC 5737): an address that is certainly nobody's; an internal one from the subnet.
+    state: { name: autoName(n, i), address: i.addressType === "INTERNAL" ? "10.20.0.100" : "203.0.113.10" },
   }),
   "gcp:compute/firewall:Firewall": (n, i, p) => ({ id: `projects/${p.projectId}/global/firewalls/${autoName(n, i)}`, state: { name: autoName(n, i) } }),
   "gcp:compute/disk:Disk": (n, i, p) => ({ id: `projects/${p.projectId}/zones/${i.zone}/disks/${autoName(n, i)}`, state: { name: autoName(n, i) } }),
@@ -103,6 +115,17 @@ const computed: Record<string, Computed> = {
       networkInterfaces: (i.networkInterfaces ?? []).map((nic: State, index: number) => ({ ...nic, networkIp: `10.20.0.${index + 2}` })),
     },
   }),
+  "gcp:compute/instanceTemplate:InstanceTemplate": (n, i, p) => {
+    const name = autoName(n, i);
+    return { id: `projects/${p.projectId}/global/instanceTemplates/${name}`, state: { name, selfLink: `https://www.googleapis.com/compute/v1/projects/${p.projectId}/global/instanceTemplates/${name}`, selfLinkUnique: `https://www.googleapis.com/compute/v1/projects/${p.projectId}/global/instanceTemplates/${name}?uniqueId=4815162342000000002` } };
+  },
+  "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": (n, i, p) => {
+    const name = autoName(n, i);
+    return { id: `projects/${p.projectId}/regions/${i.region}/instanceGroupManagers/${name}`, state: { name, instanceGroup: `https://www.googleapis.com/compute/v1/projects/${p.projectId}/regions/${i.region}/instanceGroups/${name}` } };
+  },
+  "gcp:compute/healthCheck:HealthCheck": (n, i, p) => ({ id: `projects/${p.projectId}/global/healthChecks/${autoName(n, i)}`, state: { name: autoName(n, i) } }),
+  "gcp:compute/regionBackendService:RegionBackendService": (n, i, p) => ({ id: `projects/${p.projectId}/regions/${i.region}/backendServices/${autoName(n, i)}`, state: { name: autoName(n, i) } }),
+  "gcp:compute/forwardingRule:ForwardingRule": (n, i, p) => ({ id: `projects/${p.projectId}/regions/${i.region}/forwardingRules/${autoName(n, i)}`, state: { name: autoName(n, i) } }),
   "gcp:compute/resourcePolicy:ResourcePolicy": (n, i, p) => ({ id: `projects/${p.projectId}/regions/${i.region}/resourcePolicies/${autoName(n, i)}`, state: { name: autoName(n, i) } }),
   "gcp:monitoring/notificationChannel:NotificationChannel": (n, _i, p) => ({ id: `projects/${p.projectId}/notificationChannels/${n}` }),
   "gcp:monitoring/alertPolicy:AlertPolicy": (n, _i, p) => ({ id: `projects/${p.projectId}/alertPolicies/${n}`, state: { name: `projects/${p.projectId}/alertPolicies/${n}` } }),
@@ -135,6 +158,11 @@ const invokes: Record<string, (inputs: State, project: MockProject) => State> = 
   "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": (_i, p) => {
     const email = `service-${p.number}@gs-project-accounts.iam.gserviceaccount.com`;
     return { emailAddress: email, member: `serviceAccount:${email}`, project: p.projectId, id: email };
+  },
+  // An offline plan's project has no snapshots: the provider's answer to a filter that matches none.
+  "gcp:compute/getSnapshot:getSnapshot": (i) => {
+    const reason = `your filter has returned 0 snapshot(s). Please refine your filter or set most_recent to return exactly one snapshot (filter: ${i.filter})`;
+    throw Object.assign(new Error(reason), { details: reason });
   },
   "gcp:organizations/getClientConfig:getClientConfig": (_i, p) => ({
     project: p.projectId,
@@ -227,6 +255,15 @@ export class GcpMocks implements pulumi.runtime.Mocks {
         return instanceProblems(inputs, ((inputs.attachedDisks ?? []) as State[]).map((disk) => this.diskTypes.get(disk.source) ?? "pd-standard"));
       case "gcp:compute/disk:Disk":
         return diskResourceProblems(inputs);
+      case "gcp:compute/instanceTemplate:InstanceTemplate":
+        return instanceTemplateProblems(inputs, this.project.region);
+      case "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager":
+        return regionGroupProblems(inputs);
+      case "gcp:compute/healthCheck:HealthCheck":
+        return healthCheckProblems(inputs);
+      case "gcp:compute/regionBackendService:RegionBackendService":
+      case "gcp:compute/forwardingRule:ForwardingRule":
+        return internalLoadBalancerProblems(args.type, inputs);
       case "gcp:monitoring/alertPolicy:AlertPolicy":
         return alertPolicyProblems(inputs);
       case "gcp:monitoring/dashboard:Dashboard":

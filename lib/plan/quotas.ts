@@ -9,6 +9,7 @@
  */
 import { familyOf, machineTypeIn } from "../gce";
 import { regionOfZone } from "../naming";
+import { plannedMachines } from "./machines";
 import { Plan } from "./run";
 
 export interface QuotaNeed {
@@ -36,19 +37,20 @@ export function quotaNeeds(plan: Plan): QuotaNeed[] {
   };
   const of = (type: string) => plan.resources.filter((resource) => resource.type === type);
 
-  for (const vm of of("gcp:compute/instance:Instance")) {
-    const region = regionOfZone(String(vm.inputs.zone));
-    const machineType = String(vm.inputs.machineType);
+  const machines = plannedMachines(plan);
+  for (const machine of machines) {
+    const { region, machineType, count } = machine;
     const shape = machineTypeIn(region, machineType);
     const family = familyOf(machineType);
     if (typeof shape !== "string" && family) {
-      add(family === "e2" ? "CPUS" : `${family.toUpperCase()}_CPUS`, region, shape.vcpus);
-      add("CPUS_ALL_REGIONS", "global", shape.vcpus);
+      add(family === "e2" ? "CPUS" : `${family.toUpperCase()}_CPUS`, region, shape.vcpus * count);
+      add("CPUS_ALL_REGIONS", "global", shape.vcpus * count);
     }
-    const boot = (vm.inputs.bootDisk as { initializeParams?: { size?: number; type?: string } } | undefined)?.initializeParams;
-    if (boot?.size && boot.type) disk(region, boot.type, boot.size);
-    const external = ((vm.inputs.networkInterfaces ?? []) as { accessConfigs?: unknown[] }[]).some((nic) => nic.accessConfigs?.length);
-    if (external) add("IN_USE_ADDRESSES", region, 1);
+    if (machine.boot) disk(region, machine.boot.type, machine.boot.size * count);
+    for (const extra of machine.disks) disk(region, extra.type, extra.size * count);
+    if (machine.external) add("IN_USE_ADDRESSES", region, count);
+    // A group keeps each node's address (stateful external IP): the group makes it static.
+    if (machine.external && machine.group) add("STATIC_ADDRESSES", region, count);
   }
   for (const resource of of("gcp:compute/disk:Disk")) disk(regionOfZone(String(resource.inputs.zone)), String(resource.inputs.type ?? "pd-standard"), Number(resource.inputs.size));
   for (const address of of("gcp:compute/address:Address")) {
@@ -57,7 +59,9 @@ export function quotaNeeds(plan: Plan): QuotaNeed[] {
   // Snapshots count per project: one a day per scheduled disk, kept for the retention.
   for (const policy of of("gcp:compute/resourcePolicy:ResourcePolicy")) {
     const days = Number((policy.inputs.snapshotSchedulePolicy as { retentionPolicy?: { maxRetentionDays?: number } } | undefined)?.retentionPolicy?.maxRetentionDays ?? 0);
-    const disks = of("gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment").length;
+    const disks =
+      of("gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment").length +
+      machines.reduce((sum, machine) => sum + machine.count * machine.disks.filter((d) => d.scheduled).length, 0);
     if (days) add("SNAPSHOTS", "global", days * disks);
   }
   return [...needs.values()].sort((a, b) => a.scope.localeCompare(b.scope) || a.metric.localeCompare(b.metric));

@@ -1,10 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
 
-/** The boot scripts, as committed (shellcheck checks these very files). */
+/** The boot scripts and the health endpoint, as committed (shellcheck checks the scripts, test/boot/health.test.ts the endpoint). */
 export const bootScripts = {
   startup: fs.readFileSync(path.join(__dirname, "..", "..", "boot", "startup.sh"), "utf8"),
   shutdown: fs.readFileSync(path.join(__dirname, "..", "..", "boot", "shutdown.sh"), "utf8"),
+  /** A group's nodes run it in their compose project (lib/render/compose.ts, health). */
+  health: fs.readFileSync(path.join(__dirname, "..", "..", "boot", "health.py"), "utf8"),
 };
 
 export interface SecretFile {

@@ -5,8 +5,16 @@ import { gethPaths } from "./gethToml";
 
 export interface ComposeInput {
   network: NetworkName;
-  /** The host's static external IP, announced to peers (geth --nat, Lighthouse ENR). */
-  externalIp: string;
+  /**
+   * The host's static external IP, announced to peers (geth --nat, Lighthouse ENR).
+   * Absent on a group's nodes (one template for all): geth and Lighthouse then learn
+   * their address from their peers' answers (geth --nat none, no --enr-address).
+   */
+  externalIp?: string;
+  /** On a group's nodes: the health endpoint (boot/health.py) and its limits. */
+  health?: { image: string; maxHeadAgeSeconds: number; stalledAfterSeconds: number };
+  /** Where the services reach JSON-RPC: default the node's own geth; a group's balancer. */
+  rpc?: { http: string; ws: string };
   checkpointSyncUrl: string;
   /** Digest-pinned images of the node's containers. */
   images: { geth: string; lighthouse: string; prometheus: string; grafana: string };
@@ -21,6 +29,7 @@ export const composeFiles = {
   prometheus: "prometheus.yml",
   grafanaDatasources: "grafana-datasources.yml",
   env: ".env",
+  health: "health.py",
 };
 
 /**
@@ -81,7 +90,7 @@ export function composeProject(input: ComposeInput) {
       // geth flushes its caches on SIGTERM; cutting that short costs a long recovery.
       stop_grace_period: "5m",
       entrypoint: secretGuard(gethPaths.jwtSecret, "geth"),
-      command: ["--config", gethPaths.config, network.gethFlag, "--nat", `extip:${input.externalIp}`],
+      command: ["--config", gethPaths.config, network.gethFlag, "--nat", input.externalIp ? `extip:${input.externalIp}` : "none"],
       volumes: [`${dataPath("geth")}:${gethPaths.dataDir}`, `./${composeFiles.gethToml}:${gethPaths.config}:ro`, secretsMount("geth")],
       ports: [
         publish(ports.gethP2p),
@@ -117,7 +126,7 @@ export function composeProject(input: ComposeInput) {
         "--checkpoint-sync-url", input.checkpointSyncUrl,
         "--port", String(ports.lighthouseP2p),
         "--quic-port", String(ports.lighthouseQuic),
-        "--enr-address", input.externalIp,
+        ...(input.externalIp ? ["--enr-address", input.externalIp] : []),
         "--disable-upnp",
         "--http", "--http-address", "0.0.0.0", "--http-port", String(ports.lighthouseHttp),
         "--metrics", "--metrics-address", "0.0.0.0", "--metrics-port", String(ports.lighthouseMetrics),
@@ -159,6 +168,28 @@ export function composeProject(input: ComposeInput) {
     },
   };
 
+  if (input.health) {
+    services.health = {
+      ...common,
+      image: input.health.image,
+      // nobody: it reads only its own script and talks HTTP.
+      user: "65534:65534",
+      command: ["python3", "/app/health.py"],
+      volumes: [`./${composeFiles.health}:/app/health.py:ro`],
+      environment: {
+        GETH_RPC_URL: `http://geth:${ports.gethHttp}`,
+        BEACON_API_URL: `http://lighthouse:${ports.lighthouseHttp}`,
+        MAX_HEAD_AGE_SECONDS: String(input.health.maxHeadAgeSeconds),
+        STALLED_AFTER_SECONDS: String(input.health.stalledAfterSeconds),
+        PORT: String(ports.health),
+      },
+      // For Google's health checkers (components/nodeNetwork.ts lets only their ranges in).
+      ports: [publish(ports.health)],
+      depends_on: ["geth", "lighthouse"],
+    };
+  }
+
+  const rpc = input.rpc ?? { http: `http://geth:${ports.gethHttp}`, ws: `ws://geth:${ports.gethWs}` };
   for (const [name, service] of Object.entries(input.services)) {
     services[name] = {
       ...common,
@@ -167,8 +198,8 @@ export function composeProject(input: ComposeInput) {
       // The event-stream settings; credentials come from the VM's service account (metadata server).
       env_file: [composeFiles.env],
       environment: {
-        ETH_RPC_URL: `http://geth:${ports.gethHttp}`,
-        ETH_WS_URL: `ws://geth:${ports.gethWs}`,
+        ETH_RPC_URL: rpc.http,
+        ETH_WS_URL: rpc.ws,
         ETH_NETWORK: input.network,
         ETH_CHAIN_ID: String(network.chainId),
         DEFIMON_SERVICE: name,

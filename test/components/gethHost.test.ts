@@ -7,7 +7,9 @@ import { named, nameOf, ofType, Plan, runComponents } from "../helpers/run";
 
 const digest = `sha256:${"a".repeat(64)}`;
 const analyticsImage = "europe-west1-docker.pkg.dev/defimon-images/defimon/analytics-api:1.0.0";
-const pinned = Object.fromEntries(Object.entries({ ...defaultImages, "analytics-api": analyticsImage }).map(([k, v]) => [k, pinImage(v, digest)]));
+// One host runs no health endpoint (a group's nodes do): index.ts pins it only for a group.
+const { health: _health, ...hostImages } = defaultImages;
+const pinned = Object.fromEntries(Object.entries({ ...hostImages, "analytics-api": analyticsImage }).map(([k, v]) => [k, pinImage(v, digest)]));
 
 function declare(overrides: Partial<GethHostArgs> = {}): Promise<Plan> {
   return runComponents(() => {

@@ -5,8 +5,7 @@ const base: OperabilityArgs = {
   subscriptionNames: ["defimon-events-sub", "defimon-events-ml-pipeline"],
   deadLetterSubscriptionNames: ["defimon-events-sub-dead-letter", "defimon-events-ml-pipeline-dead-letter"],
   topicName: "defimon-events",
-  instanceId: "4815162342000000001",
-  instanceName: "defimon-node-vm",
+  nodes: { instanceId: "4815162342000000001", instanceName: "defimon-node-vm" },
   alerts: { emails: [], oldestUnackedAgeSeconds: 300, backlogMessages: 1_000_000, diskUsedPercent: 85, memoryUsedPercent: 90, headStallMinutes: 15 },
   labels: { team: "defimon" },
 };

@@ -6,14 +6,21 @@ import { evaluatePolicies, Violation } from "../../lib/plan/policy";
 import { policies } from "../../policy/rules";
 import { Plan, planStack } from "../helpers/run";
 
+/** prod as its stack file plans it (a group of nodes), and prod on one host (for the VM's own rules). */
 let baseline: Plan;
+let oneHost: Plan;
 beforeAll(async () => {
+  // One after the other: a plan holds the Pulumi runtime's global state while it runs.
   baseline = await planStack("prod");
+  oneHost = await planStack("prod", { node: { replicas: 1 } });
 });
 
+/** prod on one host breaks one rule by design (a protected stack runs two nodes): set aside for the VM's own rules. */
+const hostConfig = { "protected-stack-node-replicas": { enforcementLevel: "disabled", properties: {} } };
+
 /** A copy of the baseline with `change` applied to the named resource. */
-function changed(name: string, change: (resource: Plan["resources"][number]) => void): Plan {
-  const plan: Plan = JSON.parse(JSON.stringify(baseline));
+function changed(name: string, change: (resource: Plan["resources"][number]) => void, base: Plan = baseline): Plan {
+  const plan: Plan = JSON.parse(JSON.stringify(base));
   const resource = plan.resources.find((r) => r.name === name);
   if (!resource) throw new Error(`no resource ${name}`);
   change(resource);
@@ -34,7 +41,19 @@ describe("policy pack", () => {
 
   it("passes the prod and dev plans as they are", async () => {
     expect(await violations(baseline)).toEqual([]);
+    expect(await violations(oneHost, hostConfig)).toEqual([]);
     expect(await violations(await planStack("dev"))).toEqual([]);
+  });
+
+  it.each<[string, string, (r: any) => void, string]>([
+    ["the default compute account", "defimon-node-vm", (r) => (r.inputs.serviceAccount = { email: "123456789012-compute@developer.gserviceaccount.com", scopes: ["https://www.googleapis.com/auth/cloud-platform"] }), "no-default-compute-service-account"],
+    ["no secure boot", "defimon-node-vm", (r) => (r.inputs.shieldedInstanceConfig.enableSecureBoot = false), "shielded-vm"],
+    ["no OS Login", "defimon-node-vm", (r) => (r.inputs.metadata["enable-oslogin"] = "FALSE"), "os-login"],
+    ["project SSH keys allowed", "defimon-node-vm", (r) => delete r.inputs.metadata["block-project-ssh-keys"], "project-ssh-keys-blocked"],
+    ["serial port on", "defimon-node-vm", (r) => (r.inputs.metadata["serial-port-enable"] = "TRUE"), "serial-port-off"],
+    ["no deletion protection on prod", "defimon-node-vm", (r) => (r.inputs.deletionProtection = false), "protected-stack-safeguards"],
+  ])("fires on one host's VM with %s", async (_case, name, change, policy) => {
+    expect(firing(await violations(changed(name, change, oneHost), hostConfig))).toEqual([policy]);
   });
 
   it.each<[string, string, (r: any) => void, string]>([
@@ -50,7 +69,6 @@ describe("policy pack", () => {
     ["rotation over 90 days", "defimon-kms-key", (r) => (r.inputs.rotationPeriod = "8640000s"), "kms-rotation-1-to-90-days"],
     ["rotation under a day", "defimon-kms-key", (r) => (r.inputs.rotationPeriod = "3600s"), "kms-rotation-1-to-90-days"],
     ["no rotation", "defimon-kms-key", (r) => delete r.inputs.rotationPeriod, "kms-rotation-1-to-90-days"],
-    ["the default compute account", "defimon-node-vm", (r) => (r.inputs.serviceAccount = { email: "123456789012-compute@developer.gserviceaccount.com", scopes: ["https://www.googleapis.com/auth/cloud-platform"] }), "no-default-compute-service-account"],
     ["SSH open to the internet", "defimon-node-net-ssh-iap", (r) => (r.inputs.sourceRanges = ["0.0.0.0/0"]), "no-sensitive-port-open-to-internet"],
     ["RPC open to the IPv6 internet", "defimon-node-net-rpc-iap", (r) => (r.inputs.sourceRanges = ["::/0"]), "no-sensitive-port-open-to-internet"],
     // However the ranges are split: two halves are everyone, a /8 is 16.7 million addresses.
@@ -63,14 +81,19 @@ describe("policy pack", () => {
     // GCP takes IP protocol numbers too: 6 is TCP, 17 UDP.
     ["RPC open to all as protocol 6", "defimon-node-net-p2p", (r) => r.inputs.allows.push({ protocol: "6", ports: ["8545"] }), "no-sensitive-port-open-to-internet"],
     ["every UDP port open to all as protocol 17", "defimon-node-net-p2p", (r) => r.inputs.allows.push({ protocol: "17" }), "no-sensitive-port-open-to-internet"],
-    ["no secure boot", "defimon-node-vm", (r) => (r.inputs.shieldedInstanceConfig.enableSecureBoot = false), "shielded-vm"],
-    ["no OS Login", "defimon-node-vm", (r) => (r.inputs.metadata["enable-oslogin"] = "FALSE"), "os-login"],
-    ["project SSH keys allowed", "defimon-node-vm", (r) => delete r.inputs.metadata["block-project-ssh-keys"], "project-ssh-keys-blocked"],
-    ["serial port on", "defimon-node-vm", (r) => (r.inputs.metadata["serial-port-enable"] = "TRUE"), "serial-port-off"],
     ["editor on the project for a service account", "defimon-node-log-writer", (r) => (r.inputs.role = "roles/editor"), "no-broad-project-roles-for-service-accounts"],
     ["token creator on the project for a service account", "defimon-node-metric-writer", (r) => (r.inputs.role = "roles/iam.serviceAccountTokenCreator"), "no-broad-project-roles-for-service-accounts"],
-    ["no deletion protection on prod", "defimon-node-vm", (r) => (r.inputs.deletionProtection = false), "protected-stack-safeguards"],
     ["an unprotected key on prod", "defimon-kms-key", (r) => (r.protect = false), "protected-stack-safeguards"],
+    // The group's template: the VM rules hold for every node it makes.
+    ["a template with the default compute account", "defimon-node-template", (r) => (r.inputs.serviceAccount = { email: "default", scopes: ["cloud-platform"] }), "no-default-compute-service-account"],
+    ["a template without secure boot", "defimon-node-template", (r) => (r.inputs.shieldedInstanceConfig.enableSecureBoot = false), "shielded-vm"],
+    ["a template without OS Login", "defimon-node-template", (r) => (r.inputs.metadata["enable-oslogin"] = "FALSE"), "os-login"],
+    ["a template with the serial port on", "defimon-node-template", (r) => (r.inputs.metadata["serial-port-enable"] = "TRUE"), "serial-port-off"],
+    ["a group without autohealing", "defimon-node-group", (r) => delete r.inputs.autoHealingPolicies, "node-groups-health-checked"],
+    ["a group autohealing on a TCP check", "defimon-node-live", (r) => (r.inputs = { ...r.inputs, httpHealthCheck: undefined, tcpHealthCheck: { port: 8558 } }), "node-groups-health-checked"],
+    ["a balancer without a health check", "defimon-node-rpc", (r) => r.type.includes("BackendService") && delete r.inputs.healthChecks, "node-groups-health-checked"],
+    ["prod on one node of a group", "defimon-node-group", (r) => (r.inputs.targetSize = 1), "protected-stack-node-replicas"],
+    ["an unprotected group on prod", "defimon-node-group", (r) => (r.protect = false), "protected-stack-safeguards"],
   ])("fires on %s", async (_case, name, change, policy) => {
     expect(firing(await violations(changed(name, change)))).toEqual([policy]);
   });
@@ -83,13 +106,23 @@ describe("policy pack", () => {
     expect(await violations(changed("defimon-node-log-writer", (r) => (r.inputs = { ...r.inputs, role: "roles/viewer", member: "user:oncall@example.com" })))).toEqual([]);
   });
 
-  it("knows protected stacks from its configuration", async () => {
-    const unguarded = changed("defimon-node-vm", (r) => (r.inputs.deletionProtection = false));
+  it("knows protected stacks, and how many nodes they need, from its configuration", async () => {
+    const unguarded = changed("defimon-node-group", (r) => (r.protect = false));
     expect(await violations(unguarded, { "protected-stack-safeguards": { properties: { protectedStacks: [] } } })).toEqual([]);
+    expect(await violations(baseline, { "protected-stack-node-replicas": { properties: { minNodes: 3 } } })).toEqual([
+      expect.objectContaining({ policy: "protected-stack-node-replicas", message: expect.stringMatching(/^protected stack prod runs 2 Geth nodes; at least 3 /) }),
+    ]);
+  });
+
+  it("refuses a prod stack file with one node", async () => {
+    const list = await violations(oneHost);
+    expect(list.map((v) => `${v.policy}: ${v.message}`)).toEqual([
+      "protected-stack-node-replicas: protected stack prod runs 1 Geth node; at least 2 (defimon:node.replicas), so that a zone, a disk or an upgrade does not take RPC down",
+    ]);
   });
 
   it("takes enforcement levels from its configuration, as Pulumi's --policy-pack-config does", async () => {
-    const unguarded = changed("defimon-node-vm", (r) => (r.inputs.deletionProtection = false));
+    const unguarded = changed("defimon-node-group", (r) => (r.protect = false));
     const advisory = await violations(unguarded, { all: { enforcementLevel: "advisory", properties: {} } });
     expect(advisory.map((v) => [v.policy, v.enforcement])).toEqual([["protected-stack-safeguards", "advisory"]]);
     const mandatoryAgain = await violations(unguarded, { all: { enforcementLevel: "advisory", properties: {} }, "protected-stack-safeguards": { enforcementLevel: "mandatory", properties: {} } });
@@ -104,7 +137,7 @@ describe("policy pack", () => {
     expect(list.map((v) => v.message).sort()).toEqual([
       "CryptoKey defimon-kms-key is not protected on a protected stack",
       "KeyRing defimon-kms-key-ring is not protected on a protected stack",
-      "VM defimon-node-vm has no deletion protection on a protected stack",
+      "group defimon-node-group is not protected on a protected stack",
     ]);
   });
 });

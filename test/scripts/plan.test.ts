@@ -95,17 +95,19 @@ describe("npm run plan", () => {
     expect(code).toBe(0);
     // The registry provider first: every image is resolved before anything else is declared.
     expect(stdout).toMatch(/^pulumi:pulumi:Stack defimon-prod\n├─ pulumi:providers:docker defimon-images-registry .*\n├─ defimon:project:Services defimon-apis/);
-    expect(stdout).toContain("4 images pinned to stand-in digests (published public tags; pulumi preview resolves the registry's): ethereum/client-go:v1.17.5,");
-    // The quotas a fresh project must have: 2500 GB data + 50 GB boot disk of SSD quota.
-    expect(stdout).toMatch(/Compute Engine quotas this stack needs[^\n]*\n  IN_USE_ADDRESSES +europe-west1 +1\n  N2_CPUS +europe-west1 +8\n  SSD_TOTAL_GB +europe-west1 +2550\n  STATIC_ADDRESSES +europe-west1 +1\n  CPUS_ALL_REGIONS +global +8\n  SNAPSHOTS +global +14\n/);
-    expect(stdout).toContain("9 alert policies have no notification channel: they notify nobody (set defimon:alerts.emails).");
+    // geth, Lighthouse, Prometheus, Grafana and the nodes' health endpoint (python).
+    expect(stdout).toContain("5 images pinned to stand-in digests (published public tags; pulumi preview resolves the registry's): ethereum/client-go:v1.17.5,");
+    // The quotas a fresh project must have for prod's two nodes: 2 x (2500 GB data + 50 GB boot) of SSD, 2 x 8 vCPUs, an address each.
+    expect(stdout).toMatch(/Compute Engine quotas this stack needs[^\n]*\n  IN_USE_ADDRESSES +europe-west1 +2\n  N2_CPUS +europe-west1 +16\n  SSD_TOTAL_GB +europe-west1 +5100\n  STATIC_ADDRESSES +europe-west1 +2\n  CPUS_ALL_REGIONS +global +16\n  SNAPSHOTS +global +28\n/);
+    expect(stdout).toContain("10 alert policies have no notification channel: they notify nobody (set defimon:alerts.emails).");
     expect(stdout).toMatch(/Estimated monthly cost \(europe-west1: Google's Cloud Billing Catalog of \d{4}-\d{2}-\d{2}; [^)]*\):\n(.*\n)*  total +USD +\d+\.\d\d\n/);
     expect(stdout).toMatch(/metadata=\{[^\n]*"startup-script":"<text, \d+ lines>"/);
     expect(parseDotenv(fs.readFileSync(path.join(files, ".env"), "utf8")).EVENT_STREAM_BATCH_SIZE).toBe("500");
-    expect(fs.readdirSync(path.join(files, "defimon-node-vm")).sort()).toEqual([
-      ".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "ops-agent.yaml", "prometheus.yml", "shutdown.sh", "startup.sh",
+    // prod's nodes boot from the group's template.
+    expect(fs.readdirSync(path.join(files, "defimon-node-template")).sort()).toEqual([
+      ".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "health.py", "ops-agent.yaml", "prometheus.yml", "shutdown.sh", "startup.sh",
     ]);
-    expect(fs.readFileSync(path.join(files, "defimon-node-vm", "startup.sh"), "utf8")).toBe(fs.readFileSync(path.join(root, "boot", "startup.sh"), "utf8"));
+    expect(fs.readFileSync(path.join(files, "defimon-node-template", "startup.sh"), "utf8")).toBe(fs.readFileSync(path.join(root, "boot", "startup.sh"), "utf8"));
   });
 
   it("stops on bad config with one line per problem, a non-zero exit and no JSON", async () => {
@@ -132,7 +134,7 @@ describe("npm run plan", () => {
       "policy violations (3):",
       "[protected-stack-safeguards] defimon-kms-key: CryptoKey defimon-kms-key is not protected on a protected stack",
       "[protected-stack-safeguards] defimon-kms-key-ring: KeyRing defimon-kms-key-ring is not protected on a protected stack",
-      "[protected-stack-safeguards] defimon-node-vm: VM defimon-node-vm has no deletion protection on a protected stack",
+      "[protected-stack-safeguards] defimon-node-group: group defimon-node-group is not protected on a protected stack",
     ]);
   });
 

@@ -287,7 +287,7 @@ const rows: Record<string, Row> = {
     policyConfig: "{\"protectedStacks\": \"prod\"}",
     code: 2,
     lines: [
-      "--policy-config DIR/policy.json: protectedStacks = \"prod\": not a policy of the pack; keys are all, pubsub-topic-cmek, pubsub-subscription-never-expires, dead-lettering-with-service-agent-grants, kms-rotation-1-to-90-days, no-default-compute-service-account, no-sensitive-port-open-to-internet, shielded-vm, os-login, project-ssh-keys-blocked, serial-port-off, no-broad-project-roles-for-service-accounts, no-project-roles-for-service-identities, protected-stack-safeguards",
+      "--policy-config DIR/policy.json: protectedStacks = \"prod\": not a policy of the pack; keys are all, pubsub-topic-cmek, pubsub-subscription-never-expires, dead-lettering-with-service-agent-grants, kms-rotation-1-to-90-days, no-default-compute-service-account, no-sensitive-port-open-to-internet, shielded-vm, os-login, project-ssh-keys-blocked, serial-port-off, no-broad-project-roles-for-service-accounts, no-project-roles-for-service-identities, protected-stack-safeguards, node-groups-health-checked, protected-stack-node-replicas",
     ],
   },
   "a policy setting of the wrong type": {

@@ -3,7 +3,20 @@
  * one), so none can pass by construction. The bad cases include the ones the stack
  * itself used to declare.
  */
-import { alertPolicyProblems, budgetProblems, dashboardProblems, diskResourceProblems, instanceProblems, labelProblems, metadataProblems, namingProblems } from "../../../lib/plan/gcpRules";
+import {
+  alertPolicyProblems,
+  budgetProblems,
+  dashboardProblems,
+  diskResourceProblems,
+  healthCheckProblems,
+  instanceProblems,
+  instanceTemplateProblems,
+  internalLoadBalancerProblems,
+  labelProblems,
+  metadataProblems,
+  namingProblems,
+  regionGroupProblems,
+} from "../../../lib/plan/gcpRules";
 import { runComponents } from "../../helpers/run";
 import * as gcp from "@pulumi/gcp";
 
@@ -75,6 +88,64 @@ describe("Compute Engine rules", () => {
     expect(table({ clusterings: ["network", "event_type"] })).toEqual(['clusterings: "event_type" is not a column of the table']);
     expect(namingProblems("gcp:storage/bucket:Bucket", { name: "Defimon_Archive" })).toHaveLength(1);
     expect(namingProblems("gcp:storage/bucket:Bucket", { name: "defimon-prod-defimon-events-archive" })).toEqual([]);
+  });
+});
+
+describe("managed instance group and internal load balancer rules", () => {
+  const template = (overrides: Record<string, unknown> = {}) => ({
+    machineType: "n2-highmem-8",
+    disks: [
+      { boot: true, diskType: "pd-balanced", diskSizeGb: 50 },
+      { boot: false, deviceName: "chaindata", diskType: "pd-ssd", diskSizeGb: 2500 },
+    ],
+    ...overrides,
+  });
+  const group = (overrides: Record<string, unknown> = {}, policy: Record<string, unknown> = {}) => ({
+    region: "europe-west1",
+    baseInstanceName: "defimon-node-prod",
+    targetSize: 3,
+    distributionPolicyZones: ["europe-west1-b", "europe-west1-c", "europe-west1-d"],
+    statefulDisks: [{ deviceName: "chaindata", deleteRule: "NEVER" }],
+    autoHealingPolicies: { healthCheck: "hc", initialDelaySec: 900 },
+    updatePolicy: { type: "OPPORTUNISTIC", maxSurgeFixed: 0, maxUnavailableFixed: 3, replacementMethod: "RECREATE", instanceRedistributionType: "NONE", ...policy },
+    ...overrides,
+  });
+
+  it("passes the stack's template, group, checks and balancer", () => {
+    expect(instanceTemplateProblems(template(), "europe-west1")).toEqual([]);
+    expect(regionGroupProblems(group())).toEqual([]);
+    expect(healthCheckProblems({ checkIntervalSec: 10, timeoutSec: 5, httpHealthCheck: { port: 8558, requestPath: "/health" } })).toEqual([]);
+    expect(internalLoadBalancerProblems("gcp:compute/regionBackendService:RegionBackendService", { loadBalancingScheme: "INTERNAL", protocol: "TCP", healthChecks: "hc", backends: [{ group: "g", balancingMode: "CONNECTION" }] })).toEqual([]);
+    expect(internalLoadBalancerProblems("gcp:compute/forwardingRule:ForwardingRule", { loadBalancingScheme: "INTERNAL", ports: ["8545", "8546"], backendService: "bs" })).toEqual([]);
+  });
+
+  it.each<[string, string[]]>([
+    ["a template whose machine type the region lacks", instanceTemplateProblems(template({ machineType: "n2-standard-7" }), "europe-west1")],
+    ["a template with a pd-ssd chain disk on c4", instanceTemplateProblems(template({ machineType: "c4-standard-8", disks: [{ boot: true, diskType: "hyperdisk-balanced", diskSizeGb: 50 }, { deviceName: "chaindata", diskType: "pd-ssd", diskSizeGb: 2500 }] }), "europe-west1")],
+    ["a template without a boot disk", instanceTemplateProblems(template({ disks: [{ deviceName: "chaindata", diskType: "pd-ssd", diskSizeGb: 2500 }] }), "europe-west1")],
+    ["maxUnavailable 1 in a three-zone group (one at a time is not possible)", regionGroupProblems(group({}, { maxUnavailableFixed: 1 }))],
+    ["maxSurge and maxUnavailable both 0", regionGroupProblems(group({}, { maxUnavailableFixed: 0 }))],
+    ["a percentage in a group under 10", regionGroupProblems(group({}, { maxUnavailableFixed: undefined, maxUnavailablePercent: 50 }))],
+    ["surging a stateful group", regionGroupProblems(group({}, { maxSurgeFixed: 3 }))],
+    ["substituting nodes of a stateful group", regionGroupProblems(group({}, { replacementMethod: "SUBSTITUTE" }))],
+    ["redistributing a stateful regional group", regionGroupProblems(group({}, { instanceRedistributionType: "PROACTIVE" }))],
+    ["a zone of another region", regionGroupProblems(group({ distributionPolicyZones: ["europe-west1-b", "europe-west4-a"] }))],
+    ["a base name over 58 characters", regionGroupProblems(group({ baseInstanceName: "d".repeat(59) }))],
+    ["autohealing that waits over an hour", regionGroupProblems(group({ autoHealingPolicies: { healthCheck: "hc", initialDelaySec: 7200 } }))],
+    ["a health check timing out after its interval", healthCheckProblems({ checkIntervalSec: 5, timeoutSec: 10, httpHealthCheck: { port: 8558 } })],
+    ["a health check with no probe", healthCheckProblems({ checkIntervalSec: 10, timeoutSec: 5 })],
+    ["an internal balancer over HTTP", internalLoadBalancerProblems("gcp:compute/regionBackendService:RegionBackendService", { loadBalancingScheme: "INTERNAL", protocol: "HTTP", healthChecks: "hc" })],
+    ["an internal balancer by utilization", internalLoadBalancerProblems("gcp:compute/regionBackendService:RegionBackendService", { loadBalancingScheme: "INTERNAL", healthChecks: "hc", backends: [{ group: "g", balancingMode: "UTILIZATION" }] })],
+    ["an internal balancer without a health check", internalLoadBalancerProblems("gcp:compute/regionBackendService:RegionBackendService", { loadBalancingScheme: "INTERNAL", protocol: "TCP" })],
+    ["an internal forwarding rule with 6 ports", internalLoadBalancerProblems("gcp:compute/forwardingRule:ForwardingRule", { loadBalancingScheme: "INTERNAL", ports: ["1", "2", "3", "4", "5", "6"], backendService: "bs" })],
+  ])("refuses %s", (_case, problems) => {
+    expect(problems).toHaveLength(1);
+  });
+
+  it("says why, naming the field and what is allowed", () => {
+    expect(regionGroupProblems(group({}, { maxUnavailableFixed: 1 }))).toEqual(["updatePolicy.maxUnavailableFixed 1: 0 or at least the number of zones (3)"]);
+    expect(regionGroupProblems(group({}, { replacementMethod: undefined }))).toEqual(["stateful disks: updatePolicy.replacementMethod must be RECREATE, not SUBSTITUTE (the default)"]);
+    expect(internalLoadBalancerProblems("gcp:compute/forwardingRule:ForwardingRule", { loadBalancingScheme: "INTERNAL", ports: ["1", "2", "3", "4", "5", "6"], backendService: "bs" })).toEqual(["ports: at most 5, have 6 (1, 2, 3, 4, 5, 6)"]);
   });
 });
 

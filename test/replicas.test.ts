@@ -1,0 +1,143 @@
+/**
+ * defimon:node.replicas: one node is today's host, unchanged; more is a regional managed
+ * instance group with stateful chain disks behind an internal load balancer.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { renderedFiles } from "../lib/plan/format";
+import { newestChainSnapshot } from "../lib/snapshots";
+import { digestDiff, planDigest, PlanDigest } from "./helpers/planDigest";
+import { named, ofType, Plan, planStack } from "./helpers/run";
+
+const recorded: Record<string, PlanDigest> = JSON.parse(fs.readFileSync(path.join(__dirname, "golden", "single-host-plans.json"), "utf8"));
+
+describe("replicas: 1", () => {
+  it.each([
+    ["dev", {}],
+    // prod's preset has two nodes; with one it must be the single host it was.
+    ["prod", { node: { replicas: 1 } }],
+  ])("plans %s's single host exactly as before the node group existed (test/golden, recorded at 7b5ad2f)", async (stack, overrides) => {
+    const plan = await planStack(stack, overrides);
+    expect(digestDiff(recorded[stack], planDigest(plan))).toEqual([]);
+  });
+
+  it("would see a change to the host (the comparison is not blind)", async () => {
+    const plan = await planStack("dev", { node: { maxPeers: 60 } });
+    expect(digestDiff(recorded.dev, planDigest(plan))).toEqual(["resources: changed urn:pulumi:dev::defimon::defimon:node:GethHost$gcp:compute/instance:Instance::defimon-node-vm"]);
+  });
+});
+
+/** A service that consumes (not a publisher: those would publish once per node), pinned by digest as config allows. */
+const indexer = { "event-indexer": { image: `ethereum/client-go:v1.17.5@sha256:${"ab".repeat(32)}`, port: 8000 } };
+
+describe("replicas: 3", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planStack("prod", { node: { replicas: 3 }, services: indexer });
+  });
+  const one = (type: string) => {
+    const found = ofType(plan, type);
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+
+  it("plans an instance template and a regional group of 3 across the region's zones, and no single VM", () => {
+    const group = one("gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+    const template = one("gcp:compute/instanceTemplate:InstanceTemplate");
+    expect(group.inputs.targetSize).toBe(3);
+    expect(group.inputs.distributionPolicyZones).toEqual(["europe-west1-b", "europe-west1-c", "europe-west1-d"]);
+    expect((group.inputs.versions as any[])[0].instanceTemplate).toContain(`instanceTemplates/defimon-node-template-`);
+    expect(group.inputDependencies.versions).toEqual([template.urn]);
+    expect(ofType(plan, "gcp:compute/instance:Instance")).toEqual([]);
+    expect(ofType(plan, "gcp:compute/disk:Disk")).toEqual([]);
+    // No fixed address: each node's own, kept by the group.
+    expect(ofType(plan, "gcp:compute/address:Address").map((a) => a.inputs.addressType)).toEqual(["INTERNAL"]);
+    expect(group.inputs.statefulExternalIps).toEqual([{ interfaceName: "nic0", deleteRule: "ON_PERMANENT_INSTANCE_DELETION" }]);
+    expect(group.protect).toBe(true);
+  });
+
+  it("keeps each node's chain disk (stateful, never deleted) on the snapshot schedule", () => {
+    const group = one("gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+    const disks = one("gcp:compute/instanceTemplate:InstanceTemplate").inputs.disks as any[];
+    const chain = disks.find((disk) => disk.deviceName === "chaindata");
+    expect(group.inputs.statefulDisks).toEqual([{ deviceName: "chaindata", deleteRule: "NEVER" }]);
+    expect(chain).toMatchObject({ boot: false, autoDelete: false, diskType: "pd-ssd", diskSizeGb: 2500 });
+    expect(chain.resourcePolicies).toMatch(/resourcePolicies\/defimon-node-snapshots-/);
+    // Updates never surge a node beside itself, nor move it between zones.
+    expect(group.inputs.updatePolicy).toMatchObject({ type: "OPPORTUNISTIC", maxSurgeFixed: 0, replacementMethod: "RECREATE", instanceRedistributionType: "NONE" });
+  });
+
+  it("autoheals on the head-aware endpoint's liveness, and balances on its readiness", () => {
+    const group = one("gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
+    const checks = Object.fromEntries(ofType(plan, "gcp:compute/healthCheck:HealthCheck").map((check) => [check.name, check.inputs]));
+    expect(checks["defimon-node-live"].httpHealthCheck).toEqual({ port: 8558, requestPath: "/health/live" });
+    expect(checks["defimon-node-ready"].httpHealthCheck).toEqual({ port: 8558, requestPath: "/health" });
+    expect((group.inputs.autoHealingPolicies as any).healthCheck).toMatch(/healthChecks\/defimon-node-live-/);
+    const backend = one("gcp:compute/regionBackendService:RegionBackendService");
+    expect(backend.inputs).toMatchObject({ loadBalancingScheme: "INTERNAL", protocol: "TCP" });
+    expect(backend.inputs.healthChecks).toMatch(/healthChecks\/defimon-node-ready-/);
+    expect(backend.inputDependencies.backends).toEqual([group.urn]);
+    const rule = one("gcp:compute/forwardingRule:ForwardingRule");
+    expect(rule.inputs).toMatchObject({ loadBalancingScheme: "INTERNAL", ports: ["8545", "8546"], ipAddress: "10.20.0.100" });
+    // Google's checkers may reach the endpoint; nothing else is opened for it.
+    const healthRule = named(plan, "defimon-node-net-health-checks");
+    expect(healthRule.inputs).toMatchObject({ sourceRanges: ["35.191.0.0/16", "130.211.0.0/22"], allows: [{ protocol: "tcp", ports: ["8558"] }] });
+  });
+
+  it("points the services and nodeInternalRpcUrl at the balancer, and runs the health endpoint on every node", () => {
+    const files = renderedFiles(plan);
+    const compose = parseYaml(files["defimon-node-template/docker-compose.yml"]);
+    expect(compose.services["event-indexer"].environment).toMatchObject({ ETH_RPC_URL: "http://10.20.0.100:8545", ETH_WS_URL: "ws://10.20.0.100:8546" });
+    expect(plan.outputs.nodeInternalRpcUrl).toBe("http://10.20.0.100:8545");
+    expect(compose.services.health).toMatchObject({ user: "65534:65534", ports: ["8558:8558/tcp"], environment: { MAX_HEAD_AGE_SECONDS: "60", STALLED_AFTER_SECONDS: "1800" } });
+    expect(compose.services.health.image).toMatch(/^python:3\.13\.9-alpine3\.22@sha256:/);
+    expect(files["defimon-node-template/health.py"]).toBe(fs.readFileSync(path.join(__dirname, "..", "boot", "health.py"), "utf8"));
+    // One template for every node: geth and Lighthouse learn their address from their peers.
+    expect(compose.services.geth.command).toEqual(expect.arrayContaining(["--nat", "none"]));
+    expect(compose.services.lighthouse.command).not.toContain("--enr-address");
+  });
+
+  it("alerts per node and when fewer nodes follow the chain than there should be", () => {
+    const following = named(plan, "defimon-ops-nodes-following");
+    expect((following.inputs.conditions as any[])[0].conditionPrometheusQueryLanguage.query).toBe(
+      '(count(changes(chain_head_block{job="geth",namespace=~"[0-9]+/defimon-node-prod-[a-z0-9]{4}"}[5m]) > 0) or vector(0)) < 3',
+    );
+    const disk = (named(plan, "defimon-ops-disk-full").inputs.conditions as any[])[0].conditionThreshold.filter;
+    expect(disk).toContain('metadata.system_labels.name = starts_with("defimon-node-prod-")');
+  });
+
+  it("seeds new nodes from the snapshot config names, or from none when the stack has none yet", async () => {
+    const chain = (p: Plan) => (ofType(p, "gcp:compute/instanceTemplate:InstanceTemplate")[0].inputs.disks as any[]).find((disk) => disk.deviceName === "chaindata");
+    expect(chain(plan).sourceSnapshot).toBeUndefined();
+    const named = await planStack("prod", { node: { replicas: 3, seedSnapshot: "defimon-chain-2026-11-24" } });
+    expect(chain(named).sourceSnapshot).toBe("projects/defimon-prod/global/snapshots/defimon-chain-2026-11-24");
+  });
+});
+
+describe("config of a group", () => {
+  it("refuses a publisher on the nodes, and a zone, in one run", async () => {
+    await expect(planStack("prod", { node: { zone: "europe-west1-c" }, services: { "data-ingestion": indexer["event-indexer"] } })).rejects.toThrow(
+      [
+        'defimon:node.zone = "europe-west1-c": a group of 2 nodes spreads over every zone of the region: leave it unset (or set defimon:node.replicas to 1)',
+        `defimon:services.data-ingestion = ${JSON.stringify(indexer["event-indexer"])}: is a publisher (defimon:publishers) and would run on each of the 2 nodes, publishing every event 2 times: run it off the nodes, or set defimon:node.replicas to 1`,
+      ].join("\n"),
+    );
+  });
+});
+
+describe("newestChainSnapshot", () => {
+  const noneLeft = () => Promise.reject(Object.assign(new Error("invoke failed"), { details: "your filter has returned 0 snapshot(s). Please refine your filter or set most_recent to return exactly one snapshot" }));
+  it("is the newest ready snapshot labelled with the stack", async () => {
+    let asked: unknown;
+    const link = await newestChainSnapshot("prod", async (args) => ((asked = args), { selfLink: "https://compute/snap-1" }));
+    expect(link).toBe("https://compute/snap-1");
+    expect(asked).toEqual({ filter: 'labels.pulumi-stack = "prod" AND status = "READY"', mostRecent: true });
+  });
+  it("is none when the provider finds none (the first deployment)", async () => {
+    expect(await newestChainSnapshot("prod", noneLeft)).toBeUndefined();
+  });
+  it("stops the run on any other failure", async () => {
+    await expect(newestChainSnapshot("prod", () => Promise.reject(new Error("googleapi: Error 403: Required 'compute.snapshots.list' permission")))).rejects.toThrow("403");
+  });
+});
