@@ -199,6 +199,8 @@ async function defimonStack() {
             nodeInstancesCommand: pulumi.interpolate`gcloud compute instance-groups managed list-instances ${node.group.name} --region ${config.node.region} --project ${projectId}`,
             nodeInternalRpcUrl: pulumi.interpolate`http://${node.rpcAddress.address}:${ports.gethHttp}`,
             nodeInternalWsUrl: pulumi.interpolate`ws://${node.rpcAddress.address}:${ports.gethWs}`,
+            /** The balancer's backend service: gcloud compute backend-services get-health <this> --region <nodeRegion>. */
+            nodeBackendServiceName: node.backendService.name,
             rpcTunnelCommand: tunnel(ports.gethHttp),
             grafanaTunnelCommand: tunnel(ports.grafanaHost),
           };

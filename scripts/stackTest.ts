@@ -12,48 +12,13 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import * as semver from "semver";
-import { ConfigError, parseEngineConfig } from "../lib/config";
-import { StackConfigError } from "../lib/plan/stackFiles";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { parseEngineConfig } from "../lib/config";
 import { projectRoot } from "../lib/plan/run";
-import { minimumPulumiCli } from "../lib/pulumiCli";
 import { runSmokeTest } from "../lib/smokeTest";
-import { baseStack, checkTestStack, committedStackNames, parseStackTestArgs, stackTestUsage, destroyEach, RefusedStack, setAllConfigJson, stackFileFromState, staleTestStacks, testStackConfig } from "../lib/testStacks";
+import { checkTestStack, committedStackNames, parseStackTestArgs, stackTestUsage, destroyEach, setAllConfigJson, staleTestStacks, testStackConfig } from "../lib/testStacks";
+import { describeFailure, down, prepareExisting, pulumiCommand, workspace } from "./testStackOps";
 
-
-class CliUnavailable extends Error {}
-
-/** The CLI, refused when older than Pulumi.yaml's requiredPulumiVersion (the Automation API checks it). */
-let command: Promise<PulumiCommand> | undefined;
-function pulumiCommand(): Promise<PulumiCommand> {
-  const minimum = minimumPulumiCli(projectRoot);
-  command ??= PulumiCommand.get({ version: new semver.SemVer(minimum) }).catch((error: Error) => {
-    const why = /ENOENT/.test(error.message) ? "there is no pulumi on PATH" : error.message.split("\n").find((line) => line.trim()) ?? "";
-    throw new CliUnavailable(`the Pulumi CLI >= ${minimum} is needed (https://www.pulumi.com/docs/install/): ${why.trim()}`);
-  });
-  return command;
-}
-
-async function workspace(): Promise<LocalWorkspace> {
-  return LocalWorkspace.create({ workDir: projectRoot, pulumiCommand: await pulumiCommand() });
-}
-
-/**
- * Whether the stack exists in the backend; if so, makes sure its stack file names its
- * secrets provider (rebuilt from the state on a runner that never saw the stack).
- */
-async function prepareExisting(name: string): Promise<boolean> {
-  const ws = await workspace();
-  if (!(await ws.listStacks()).some((stack) => stack.name === name)) return false;
-  const file = path.join(projectRoot, `Pulumi.${name}.yaml`);
-  if (!fs.existsSync(file)) {
-    const text = stackFileFromState(await ws.exportStack(name));
-    if (text) fs.writeFileSync(file, text);
-  }
-  checkTestStack(name, committedStackNames(projectRoot), await ws.getAllConfig(name));
-  return true;
-}
 
 async function up(name: string, smoke: boolean): Promise<void> {
   checkTestStack(name, committedStackNames(projectRoot));
@@ -87,36 +52,12 @@ async function up(name: string, smoke: boolean): Promise<void> {
   }
 }
 
-async function down(name: string): Promise<void> {
-  checkTestStack(name, committedStackNames(projectRoot));
-  if (!(await prepareExisting(name))) {
-    // A pull request closed before its stack was created: nothing to destroy.
-    console.log(`${name}: no such stack; nothing to destroy`);
-    return;
-  }
-  const stack: Stack = await LocalWorkspace.selectStack({ stackName: name, workDir: projectRoot }, { pulumiCommand: await pulumiCommand() });
-  await stack.destroy({ onOutput: (line) => process.stdout.write(line) });
-  // Removes the stack and its Pulumi.<name>.yaml.
-  await stack.workspace.removeStack(name);
-  console.log(`${name}: destroyed and removed`);
-}
-
 /** Destroys every stale test stack it can; one that fails does not stop the others. */
 async function sweep(days: number): Promise<number> {
   const stale = staleTestStacks(await (await workspace()).listStacks(), days, new Date());
   console.log(stale.length ? `stale test stacks: ${stale.join(", ")}` : `no test stack older than ${days} days`);
   const failed = await destroyEach(stale, down, (line) => console.error(line));
   return failed.length ? 1 : 0;
-}
-
-/** One line for anything that stops the command: no stack trace. */
-function describeFailure(error: unknown): string {
-  if (error instanceof RefusedStack) return error.message;
-  if (error instanceof ConfigError) return `Pulumi.${baseStack}.yaml (the test stacks' base): ${error.problems.join(`\nPulumi.${baseStack}.yaml (the test stacks' base): `)}`;
-  if (error instanceof StackConfigError) return error.problems.join("\n");
-  if (error instanceof CliUnavailable) return error.message;
-  // A failed pulumi command (CommandError): its own output, which says what failed.
-  return (error instanceof Error ? error.message : String(error)).trim();
 }
 
 async function main(): Promise<number> {

@@ -117,6 +117,14 @@ describe("workflows", () => {
     expect(cleanup.on.schedule).toHaveLength(1);
     expect(JSON.stringify(cleanup.jobs.sweep.steps)).toContain('npm run stack:test -- sweep --older-than-days \\"$OLDER_THAN_DAYS\\"');
   });
+
+  it("drill prod's snapshots weekly on a throw-away stack, one drill at a time, with the test stacks' identity", () => {
+    const drill = load("restore-drill.yml");
+    expect(drill.on.schedule).toHaveLength(1);
+    expect(drill.jobs.drill.concurrency).toEqual({ group: "restore-drill", "cancel-in-progress": false });
+    expect(JSON.stringify(drill.jobs.drill.steps)).toContain('npm run restore:drill -- --from prod --name \\"test-drill-$GITHUB_RUN_NUMBER\\"');
+    expect(JSON.stringify(drill.jobs.drill)).toContain("vars.GCP_TEST_STACKS_SERVICE_ACCOUNT");
+  });
 });
 
 describe("identities", () => {
