@@ -53,7 +53,8 @@ export class GethHost extends pulumi.ComponentResource {
         ...(args.seedSnapshot ? { snapshot: args.seedSnapshot } : {}),
       },
       // The disk outlives VM replacements; on a protected stack it outlives `pulumi destroy` too.
-      { parent: this, protect: args.protect },
+      // Its seed counts at creation only: a newer snapshot must never replace a disk.
+      { parent: this, protect: args.protect, ...(args.seedSnapshot ? { ignoreChanges: ["snapshot"] } : {}) },
     );
 
     this.snapshotSchedule = chainSnapshotSchedule(name, regionOfZone(args.node.zone), args.snapshots, args.labels, this);

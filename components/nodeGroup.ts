@@ -28,7 +28,7 @@ export const autohealingDelaySeconds = 900;
 /**
  * N Geth nodes on a regional managed instance group (Compute Engine's own engine for
  * this: zone spreading, autohealing, per-instance state), each with its chain disk kept
- * through recreation (stateful disk, deleted never) and its external IP kept for its
+ * through recreation (a stateful disk; on a protected stack never deleted) and its external IP kept for its
  * peers, behind an internal passthrough load balancer that sends JSON-RPC and WS only to
  * nodes whose head is current (boot/health.py's /health). Autohealing recreates a node
  * whose chain stopped moving (/health/live), never one that is only catching up.
@@ -88,7 +88,7 @@ export class NodeGroup extends pulumi.ComponentResource {
           { boot: true, autoDelete: true, sourceImage: hostImage, diskSizeGb: bootDiskGb, diskType: bootDiskType, labels: args.labels },
           {
             boot: false,
-            // Stateful (below): the group keeps each node's disk through recreation and never deletes it.
+            // Stateful (below): the group keeps each node's disk through recreation; its deleteRule, not autoDelete, decides the rest.
             autoDelete: false,
             deviceName: hostLayout.dataDeviceName,
             diskType: args.node.dataDiskType,
@@ -125,7 +125,9 @@ export class NodeGroup extends pulumi.ComponentResource {
         distributionPolicyZones: args.zones,
         distributionPolicyTargetShape: "EVEN",
         autoHealingPolicies: { healthCheck: this.liveCheck.id, initialDelaySec: autohealingDelaySeconds },
-        statefulDisks: [{ deviceName: hostLayout.dataDeviceName, deleteRule: "NEVER" }],
+        // A protected stack's chain disks outlive the group (as one host's disk outlives `pulumi
+        // destroy`); a test stack's go with their nodes, so that it destroys cleanly.
+        statefulDisks: [{ deviceName: hostLayout.dataDeviceName, deleteRule: args.protect ? "NEVER" : "ON_PERMANENT_INSTANCE_DELETION" }],
         statefulExternalIps: [{ interfaceName: "nic0", deleteRule: "ON_PERMANENT_INSTANCE_DELETION" }],
         updatePolicy: {
           type: "OPPORTUNISTIC",

@@ -61,6 +61,7 @@ describe("replicas: 3", () => {
     const group = one("gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager");
     const disks = one("gcp:compute/instanceTemplate:InstanceTemplate").inputs.disks as any[];
     const chain = disks.find((disk) => disk.deviceName === "chaindata");
+    // prod is protected: its chain disks outlive the group.
     expect(group.inputs.statefulDisks).toEqual([{ deviceName: "chaindata", deleteRule: "NEVER" }]);
     expect(chain).toMatchObject({ boot: false, autoDelete: false, diskType: "pd-ssd", diskSizeGb: 2500 });
     expect(chain.resourcePolicies).toMatch(/resourcePolicies\/defimon-node-snapshots-/);
@@ -112,6 +113,23 @@ describe("replicas: 3", () => {
     expect(chain(plan).sourceSnapshot).toBeUndefined();
     const named = await planStack("prod", { node: { replicas: 3, seedSnapshot: "defimon-chain-2026-11-24" } });
     expect(chain(named).sourceSnapshot).toBe("projects/defimon-prod/global/snapshots/defimon-chain-2026-11-24");
+  });
+});
+
+describe("a group on an unprotected stack", () => {
+  it("deletes each node's chain disk with the node, so that the stack destroys cleanly", async () => {
+    const plan = await planStack("dev", { node: { replicas: 2 } });
+    expect(named(plan, "defimon-node-group").inputs.statefulDisks).toEqual([{ deviceName: "chaindata", deleteRule: "ON_PERMANENT_INSTANCE_DELETION" }]);
+    expect(named(plan, "defimon-node-group").protect).toBe(false);
+  });
+});
+
+describe("one host seeded from a snapshot (a restore)", () => {
+  it("creates its disk from the snapshot, and never replaces the disk for a newer one", async () => {
+    const plan = await planStack("dev", { node: { seedSnapshot: "defimon-chain-2026-11-24" } });
+    const disk = named(plan, "defimon-node-chaindata");
+    expect(disk.inputs.snapshot).toBe("projects/defimon-dev/global/snapshots/defimon-chain-2026-11-24");
+    expect(disk.ignoreChanges).toEqual(["snapshot"]);
   });
 });
 

@@ -33,6 +33,8 @@ export const guestPackages = [
   "curl", "ca-certificates", "iproute2", "docker.io", "docker-cli", "docker-compose", "python3", "procps", "kmod", "findutils",
 ];
 const guestDir = path.join(__dirname, "guest");
+/** Where the guest image keeps the Docker CLI until the startup script's install puts it back. */
+const dockerAside = "/usr/lib/defimon-standin/docker";
 
 /** The guest's registry, Secret Manager and Artifact Registry names, all served in the guest. */
 export const tlsNames = ["registry-1.docker.io", "europe-west1-docker.pkg.dev", "secretmanager.googleapis.com"];
@@ -83,6 +85,10 @@ export function guestImage(log: (line: string) => void): GuestImage {
     // fails at once (a certificate for other names) instead of after curl's DNS retries.
     put("etc/hosts", `127.0.0.1 localhost\n169.254.169.254 metadata.google.internal\n127.0.0.1 ${tlsNames.join(" ")} dl.google.com\n`);
     put("etc/hostname", "defimon-node-vm\n");
+    // Published ports by iptables alone, without a docker-proxy process per port (Ubuntu's
+    // Docker runs one each: a Go program that costs a second of emulated CPU to start). The
+    // test never connects to a published port from outside the containers.
+    put("etc/docker/daemon.json", JSON.stringify({ "userland-proxy": false }) + "\n");
 
     // A test CA the guest trusts, and one certificate for every name served over TLS.
     const tls = path.join(work, "tls");
@@ -104,11 +110,22 @@ export function guestImage(log: (line: string) => void): GuestImage {
       "Package: docker-compose-v2\nVersion: 2.26.1-0defimon1\nArchitecture: all\nMaintainer: DEFIMON boot test <test@localhost>\nDepends: docker-compose\nDescription: Ubuntu's name for the Compose v2 plugin (boot test stand-in)\n",
     );
     // Docker Engine is in the image but, as on a new Ubuntu VM where it is not installed yet,
-    // not running at first boot: installing this package enables and starts it, as Ubuntu's
-    // docker.io postinst does (deb-systemd-helper enable, deb-systemd-invoke start).
+    // neither running nor on the PATH at first boot (its CLI set aside): installing this
+    // package puts the CLI back, then enables and starts Docker, as Ubuntu's docker.io
+    // postinst does (deb-systemd-helper enable, deb-systemd-invoke start). A script that
+    // looks for `docker` and finds it installs it, as it would on Ubuntu.
     fs.writeFileSync(
       path.join(pkg, "DEBIAN", "postinst"),
-      "#!/bin/sh\nset -e\nif [ \"$1\" = configure ]; then\n  systemctl enable containerd.service docker.socket docker.service\n  systemctl start docker.service\nfi\n",
+      [
+        "#!/bin/sh",
+        "set -e",
+        'if [ "$1" = configure ]; then',
+        `  if [ -e ${dockerAside} ]; then mv ${dockerAside} /usr/bin/docker; fi`,
+        "  systemctl enable containerd.service docker.socket docker.service",
+        "  systemctl start docker.service",
+        "fi",
+        "",
+      ].join("\n"),
       { mode: 0o755 },
     );
     const debs = path.join(staging, "var", "local", "debs");
@@ -134,8 +151,9 @@ export function guestImage(log: (line: string) => void): GuestImage {
       '--customize-hook=printf "blacklist kvm\\nblacklist kvm_amd\\nblacklist kvm_intel\\nblacklist powernow_k8\\n" > "$1"/etc/modprobe.d/defimon-boot-test.conf',
       // Docker, not containerd's Kubernetes (CRI) plugin, as Docker's own containerd package ships it.
       '--customize-hook=mkdir -p "$1"/etc/containerd; printf "version = 2\\ndisabled_plugins = [\\"io.containerd.grpc.v1.cri\\"]\\n" > "$1"/etc/containerd/config.toml',
-      // Not installed on a new Ubuntu VM: stopped at first boot until the startup script installs it.
+      // Not installed on a new Ubuntu VM: stopped, its CLI set aside, until the startup script installs it.
       '--customize-hook=chroot "$1" systemctl disable docker.service docker.socket containerd.service',
+      `--customize-hook=mkdir -p "$1"${path.dirname(dockerAside)} && mv "$1"/usr/bin/docker "$1"${dockerAside}`,
       // What systemd would otherwise redo on each VM's first boot (ConditionNeedsUpdate).
       '--customize-hook=chroot "$1" ldconfig; chroot "$1" journalctl --update-catalog; for d in etc var; do touch -r "$1"/usr "$1/$d/.updated"; done',
       // No network: only the local repository.

@@ -17,8 +17,9 @@ export interface TestStack {
   token: string;
 }
 
-export async function planTestStack(digests: Record<string, string>): Promise<TestStack> {
-  const files = readStackConfigFiles(projectRoot, "dev");
+/** `projectDir`: the project whose program and dev stack file are planned (another revision's checkout, to boot its scripts). */
+export async function planTestStack(digests: Record<string, string>, projectDir: string = projectRoot): Promise<TestStack> {
+  const files = readStackConfigFiles(projectDir, "dev");
   const pin = (reference: string) => `${reference}@${digests[reference]}`;
   files.config["defimon:node"] = JSON.stringify({
     images: {
@@ -29,7 +30,7 @@ export async function planTestStack(digests: Record<string, string>): Promise<Te
     },
   });
   files.config["defimon:services"] = JSON.stringify({ indexer: { image: pin("europe-west1-docker.pkg.dev/defimon-test/defimon/indexer:1.0.0") } });
-  const plan = await runProgram({ ...files, program: () => loadProgram() });
+  const plan = await runProgram({ ...files, program: () => loadProgram(projectDir) });
   const vm = plan.resources.find((resource) => resource.type === "gcp:compute/instance:Instance")!;
   const metadata = vm.inputs.metadata as Record<string, string>;
   const secretIds = [...new Set(metadata["defimon-secrets"].split("\n").filter(Boolean).map((line) => line.split(" ")[0]))];
