@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "util";
 import { stackSlug } from "./naming";
-import { checkTestStack, RefusedStack } from "./testStacks";
+import { testStackProblems } from "./testStacks";
 
 export const drillUsage = "usage: npm run restore:drill -- --from STACK --name test-<name> [--timeout-minutes N]";
 
@@ -35,14 +35,7 @@ export function parseDrillArgs(argv: string[], committedStacks: string[]): Drill
   const problems: string[] = [];
   if (!from || !committedStacks.includes(from)) problems.push(`--from = ${JSON.stringify(from ?? null)}: one of the committed stacks (${committedStacks.join(", ")})`);
   if (!name) problems.push("--name: required (test-<name>: the throw-away stack)");
-  else {
-    try {
-      checkTestStack(name, committedStacks);
-    } catch (error) {
-      if (!(error instanceof RefusedStack)) throw error;
-      problems.push(error.message);
-    }
-  }
+  else problems.push(...testStackProblems(name, committedStacks));
   if (!/^[0-9]{1,4}$/.test(timeout) || Number(timeout) < 10 || Number(timeout) > 1440) problems.push(`--timeout-minutes = ${JSON.stringify(timeout)}: a whole number of minutes from 10 to 1440`);
   return problems.length ? { problems } : { from: from!, name: name!, timeoutMinutes: Number(timeout) };
 }

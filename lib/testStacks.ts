@@ -138,6 +138,17 @@ export async function destroyEach(names: string[], destroy: (name: string) => Pr
   return failed;
 }
 
+/** Why `name` cannot be a test stack, as argument problems (none when it can). */
+export function testStackProblems(name: string, committedStacks: string[]): string[] {
+  try {
+    checkTestStack(name, committedStacks);
+    return [];
+  } catch (error) {
+    if (!(error instanceof RefusedStack)) throw error;
+    return [error.message];
+  }
+}
+
 export const stackTestUsage = "usage: npm run stack:test -- up NAME [--smoke] | down NAME | sweep --older-than-days N";
 
 export type StackTestArgs = { command: "up"; name: string; smoke: boolean } | { command: "down"; name: string } | { command: "sweep"; olderThanDays: number };
@@ -158,14 +169,7 @@ export function parseStackTestArgs(argv: string[], committedStacks: string[]): S
     problems.push(`command = ${JSON.stringify(command ?? null)}: one of up, down, sweep`);
   } else if (command !== "sweep") {
     if (!name) problems.push(`NAME: required for ${command} (pr-<number> or test-<name>)`);
-    else {
-      try {
-        checkTestStack(name, committedStacks);
-      } catch (error) {
-        if (!(error instanceof RefusedStack)) throw error;
-        problems.push(error.message);
-      }
-    }
+    else problems.push(...testStackProblems(name, committedStacks));
   } else if (!/^[0-9]{1,5}$/.test(days ?? "")) {
     problems.push(`--older-than-days = ${JSON.stringify(days ?? null)}: a whole number of days (0 to 99999)`);
   }

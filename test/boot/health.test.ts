@@ -13,26 +13,36 @@ import * as path from "path";
 const root = path.join(__dirname, "..", "..");
 const recorded = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, "rpc", `${name}.json`), "utf8"));
 
-type Judgement = { healthy: boolean; reasons: string[]; facts: Record<string, unknown> };
-type Case = { recording: Record<string, unknown>; maxHeadAge: number };
-
-/** judge() on each case, in one python3 process (each start costs a quarter second), with each recording's own clock. */
-function judgeAll(cases: Case[]): Judgement[] {
+/** Runs `lines` of Python with boot/health.py importable as `health`, `cases` on its stdin as JSON; its stdout as JSON. */
+function python(lines: string[], cases: unknown): any {
   const program = [
     "import json, sys",
     `sys.path.insert(0, ${JSON.stringify(path.join(root, "boot"))})`,
     "import health",
     "down = lambda v: health.Unreachable(v['unreachable']) if isinstance(v, dict) and 'unreachable' in v else v",
-    "out = []",
-    "for c in json.load(sys.stdin):",
-    "    r = c['recording']",
-    "    ok, reasons, facts = health.judge(down(r['eth_syncing']), down(r['eth_getBlockByNumber']), down(r['beacon_syncing']), r['now'], c['maxHeadAge'])",
-    "    out.append({'healthy': ok, 'reasons': reasons, 'facts': facts})",
-    "print(json.dumps(out))",
+    ...lines,
   ].join("\n");
   const result = spawnSync("python3", ["-c", program], { input: JSON.stringify(cases), encoding: "utf8" });
   if (result.status !== 0) throw new Error(result.stderr);
   return JSON.parse(result.stdout);
+}
+
+type Judgement = { healthy: boolean; reasons: string[]; facts: Record<string, unknown> };
+type Case = { recording: Record<string, unknown>; maxHeadAge: number };
+
+/** judge() on each case, in one python3 process (each start costs a quarter second), with each recording's own clock. */
+function judgeAll(cases: Case[]): Judgement[] {
+  return python(
+    [
+      "out = []",
+      "for c in json.load(sys.stdin):",
+      "    r = c['recording']",
+      "    ok, reasons, facts = health.judge(down(r['eth_syncing']), down(r['eth_getBlockByNumber']), down(r['beacon_syncing']), r['now'], c['maxHeadAge'])",
+      "    out.append({'healthy': ok, 'reasons': reasons, 'facts': facts})",
+      "print(json.dumps(out))",
+    ],
+    cases,
+  );
 }
 
 const down = { unreachable: "[Errno 111] Connection refused" };
@@ -101,21 +111,17 @@ describe("the health judgement on recorded answers", () => {
 describe("the liveness judgement (autohealing)", () => {
   /** alive() over a sequence of (seconds, recording) observations, starting from a server start at 0. */
   function liveness(steps: [number, Record<string, unknown>][], stalledAfter = 1800): { alive: boolean; reasons: string[] }[] {
-    const program = [
-      "import json, sys",
-      `sys.path.insert(0, ${JSON.stringify(path.join(root, "boot"))})`,
-      "import health",
-      "down = lambda v: health.Unreachable(v['unreachable']) if isinstance(v, dict) and 'unreachable' in v else v",
-      "state, out = (None, 0), []",
-      "for now, r in json.load(sys.stdin):",
-      "    moved = health.progress(down(r['eth_syncing']), down(r['eth_getBlockByNumber']), down(r['beacon_syncing']))",
-      `    ok, reasons, state = health.alive(state, now, moved, ${stalledAfter})`,
-      "    out.append({'alive': ok, 'reasons': reasons})",
-      "print(json.dumps(out))",
-    ].join("\n");
-    const result = spawnSync("python3", ["-c", program], { input: JSON.stringify(steps), encoding: "utf8" });
-    if (result.status !== 0) throw new Error(result.stderr);
-    return JSON.parse(result.stdout);
+    return python(
+      [
+        "state, out = (None, 0), []",
+        "for now, r in json.load(sys.stdin):",
+        "    moved = health.progress(down(r['eth_syncing']), down(r['eth_getBlockByNumber']), down(r['beacon_syncing']))",
+        `    ok, reasons, state = health.alive(state, now, moved, ${stalledAfter})`,
+        "    out.append({'alive': ok, 'reasons': reasons})",
+        "print(json.dumps(out))",
+      ],
+      steps,
+    );
   }
 
   it("keeps a syncing node alive while it moves, and gives it up once it has stood still too long", () => {
