@@ -111,6 +111,7 @@ describe("replicas: 3", () => {
   it("seeds new nodes from the snapshot config names, or from none when the stack has none yet", async () => {
     const chain = (p: Plan) => (ofType(p, "gcp:compute/instanceTemplate:InstanceTemplate")[0].inputs.disks as any[]).find((disk) => disk.deviceName === "chaindata");
     expect(chain(plan).sourceSnapshot).toBeUndefined();
+    expect(plan.warnings).toEqual(["defimon:node.seedSnapshot = newest: the stack has no chain snapshot yet; new nodes start with an empty disk and sync from scratch (hours to days)"]);
     const named = await planStack("prod", { node: { replicas: 3, seedSnapshot: "defimon-chain-2026-11-24" } });
     expect(chain(named).sourceSnapshot).toBe("projects/defimon-prod/global/snapshots/defimon-chain-2026-11-24");
   });

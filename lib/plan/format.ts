@@ -63,6 +63,7 @@ export function formatTree(plan: Plan): string {
     (resource) => resource.type === "gcp:monitoring/alertPolicy:AlertPolicy" && !(resource.inputs.notificationChannels as unknown[] | undefined)?.length,
   );
   if (silent.length) lines.push(`${silent.length} alert policies have no notification channel: they notify nobody (set defimon:alerts.emails).`);
+  for (const warning of plan.warnings) lines.push(`warning: ${warning}`);
   if (plan.standInImages.length) {
     lines.push(`${plan.standInImages.length} images pinned to stand-in digests (published public tags; pulumi preview resolves the registry's): ${plan.standInImages.join(", ")}.`);
   }

@@ -15,6 +15,8 @@ export interface Plan {
   outputs: Record<string, unknown>;
   /** Image references pinned to stand-in digests (published public tags; `pulumi preview` resolves the real ones). */
   standInImages: string[];
+  /** What the program logged as warnings (`pulumi.log.warn`), in order: the CLI prints them, tests read them. */
+  warnings: string[];
 }
 
 /** The program failed; the message is the program's own (for bad config, one line per problem). */
@@ -86,6 +88,15 @@ async function planProgram(run: ProgramRun): Promise<Plan> {
   // the run, as the language host reports it; thrown inside the stack it would also
   // reject the stack's outputs, an unhandled rejection that ends the process.
   let programError: unknown;
+  // Without an engine, pulumi.log.warn writes to console.warn: kept with the plan instead.
+  const warnings: string[] = [];
+  const consoleWarn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const text = args.map(String).join(" ");
+    const runtime = /^warning: \[runtime\] ([\s\S]*)$/.exec(text);
+    if (runtime) warnings.push(runtime[1]);
+    else consoleWarn(...args);
+  };
   try {
     await pulumi.runtime.runInPulumiStack(async () => {
       try {
@@ -97,6 +108,7 @@ async function planProgram(run: ProgramRun): Promise<Plan> {
     });
   } finally {
     await pulumi.runtime.disconnect();
+    console.warn = consoleWarn;
   }
   if (programError !== undefined) {
     throw new ProgramError(programError, monitor.planned.filter((resource) => resource.type !== "pulumi:pulumi:Stack"));
@@ -113,5 +125,6 @@ async function planProgram(run: ProgramRun): Promise<Plan> {
     resources: monitor.planned,
     outputs: (stackResource && monitor.registeredOutputs.get(stackResource.urn)) ?? {},
     standInImages: [...new Set(mocks.standInImages)].sort(),
+    warnings,
   };
 }

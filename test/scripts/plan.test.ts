@@ -75,7 +75,9 @@ describe("npm run plan", () => {
     const { code, stdout } = await runs.prodJson;
     expect(code).toBe(0);
     const doc = JSON.parse(stdout);
-    expect(Object.keys(doc)).toEqual(["stack", "project", "resources", "outputs", "standInImages"]);
+    expect(Object.keys(doc)).toEqual(["stack", "project", "resources", "outputs", "standInImages", "warnings"]);
+    // What the program warns about goes with the plan: offline, prod's group has no snapshot to seed from.
+    expect(doc.warnings).toEqual([expect.stringMatching(/^defimon:node\.seedSnapshot = newest: the stack has no chain snapshot yet/)]);
     expect([doc.stack, doc.project]).toEqual(["prod", "defimon"]);
     const byName = (name: string) => doc.resources.find((r: any) => r.name === name);
     for (const resource of doc.resources) {
