@@ -187,38 +187,32 @@ async function defimonStack() {
     afterApis,
   );
 
-  // How to reach a node's RPC and Grafana through IAP: one host by name; a group's nodes by theirs.
+  // How to reach a node's RPC and Grafana through IAP: one host by name; a group's nodes by theirs (NODE, ZONE).
+  const tunnel = (vm: pulumi.Input<string>, zone: string, port: number) =>
+    pulumi.interpolate`gcloud compute start-iap-tunnel ${vm} ${port} --local-host-port=localhost:${port} --zone ${zone} --project ${projectId}`;
   const nodeOutputs =
     node instanceof NodeGroup
-      ? (() => {
-          const tunnel = (port: number) => pulumi.interpolate`gcloud compute start-iap-tunnel NODE ${port} --local-host-port=localhost:${port} --zone ZONE --project ${projectId}`;
-          return {
-            nodeGroupName: node.group.name,
-            nodeRegion: config.node.region,
-            /** The nodes (NODE and ZONE for the tunnel commands): name, zone, health, current action. */
-            nodeInstancesCommand: pulumi.interpolate`gcloud compute instance-groups managed list-instances ${node.group.name} --region ${config.node.region} --project ${projectId}`,
-            nodeInternalRpcUrl: pulumi.interpolate`http://${node.rpcAddress.address}:${ports.gethHttp}`,
-            nodeInternalWsUrl: pulumi.interpolate`ws://${node.rpcAddress.address}:${ports.gethWs}`,
-            /** The balancer's backend service: gcloud compute backend-services get-health <this> --region <nodeRegion>. */
-            nodeBackendServiceName: node.backendService.name,
-            rpcTunnelCommand: tunnel(ports.gethHttp),
-            grafanaTunnelCommand: tunnel(ports.grafanaHost),
-          };
-        })()
-      : (() => {
-          const vmName = node.instance.name;
-          const zone = config.node.zone;
-          const tunnel = (port: number) => pulumi.interpolate`gcloud compute start-iap-tunnel ${vmName} ${port} --local-host-port=localhost:${port} --zone ${zone} --project ${projectId}`;
-          return {
-            nodeVmName: vmName,
-            nodeZone: zone,
-            nodeExternalIp: nodeNetwork.address!.address,
-            nodeInternalRpcUrl: pulumi.interpolate`http://${node.instance.networkInterfaces[0].networkIp}:${ports.gethHttp}`,
-            nodeDataDiskId: node.dataDisk.id,
-            rpcTunnelCommand: tunnel(ports.gethHttp),
-            grafanaTunnelCommand: tunnel(ports.grafanaHost),
-          };
-        })();
+      ? {
+          nodeGroupName: node.group.name,
+          nodeRegion: config.node.region,
+          /** The nodes (NODE and ZONE for the tunnel commands): name, zone, health, current action. */
+          nodeInstancesCommand: pulumi.interpolate`gcloud compute instance-groups managed list-instances ${node.group.name} --region ${config.node.region} --project ${projectId}`,
+          nodeInternalRpcUrl: pulumi.interpolate`http://${node.rpcAddress.address}:${ports.gethHttp}`,
+          nodeInternalWsUrl: pulumi.interpolate`ws://${node.rpcAddress.address}:${ports.gethWs}`,
+          /** The balancer's backend service: gcloud compute backend-services get-health <this> --region <nodeRegion>. */
+          nodeBackendServiceName: node.backendService.name,
+          rpcTunnelCommand: tunnel("NODE", "ZONE", ports.gethHttp),
+          grafanaTunnelCommand: tunnel("NODE", "ZONE", ports.grafanaHost),
+        }
+      : {
+          nodeVmName: node.instance.name,
+          nodeZone: config.node.zone,
+          nodeExternalIp: nodeNetwork.address!.address,
+          nodeInternalRpcUrl: pulumi.interpolate`http://${node.instance.networkInterfaces[0].networkIp}:${ports.gethHttp}`,
+          nodeDataDiskId: node.dataDisk.id,
+          rpcTunnelCommand: tunnel(node.instance.name, config.node.zone, ports.gethHttp),
+          grafanaTunnelCommand: tunnel(node.instance.name, config.node.zone, ports.grafanaHost),
+        };
   const byService = <T>(entries: [string, T][]) => pulumi.output(Object.fromEntries(entries));
   const keys = Object.entries(identities.accounts).flatMap(([service, account]) => (account.keyJson ? [[service, account.keyJson] as [string, pulumi.Output<string>]] : []));
 

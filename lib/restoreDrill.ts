@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "util";
 import { stackSlug } from "./naming";
+import { snapshotPath } from "./snapshots";
 import { testStackProblems } from "./testStacks";
 
 export const drillUsage = "usage: npm run restore:drill -- --from STACK --name test-<name> [--timeout-minutes N]";
@@ -64,7 +65,7 @@ export function drillStackConfig(testConfig: Record<string, string>, sourceConfi
   return {
     ...testConfig,
     "defimon:preset": sourceConfig["defimon:preset"] ?? testConfig["defimon:preset"],
-    "defimon:node": JSON.stringify({ ...node, replicas: drillReplicas, seedSnapshot: `projects/${sourceConfig["gcp:project"]}/global/snapshots/${snapshot}` }),
+    "defimon:node": JSON.stringify({ ...node, replicas: drillReplicas, seedSnapshot: snapshotPath(snapshot, sourceConfig["gcp:project"]) }),
   };
 }
 

@@ -88,18 +88,28 @@ export function diskResourceProblems(inputs: State): string[] {
 export function instanceProblems(inputs: State, attachedDiskTypes: string[]): string[] {
   const problems = [...nameProblems(inputs), ...zoneProblems(inputs.zone), ...labelProblems(inputs.labels), ...metadataProblems(inputs.metadata)];
   if (problems.some((p) => p.startsWith("zone"))) return problems;
-  const region = regionOfZone(inputs.zone);
-  const shape = machineTypeIn(region, String(inputs.machineType));
-  if (typeof shape === "string") return [...problems, `machineType ${inputs.machineType}: ${shape}`];
-  const allowed = familyDiskTypes[shape.family] as readonly string[];
+  const machine = machineOf(regionOfZone(inputs.zone), inputs.machineType);
+  if (typeof machine === "string") return [...problems, machine];
   const boot = inputs.bootDisk?.initializeParams ?? {};
-  const bootType = boot.type ?? "pd-standard";
-  if (!allowed.includes(bootType)) problems.push(`boot disk ${bootType}: ${shape.family} machines attach only ${allowed.join(", ")}`);
-  problems.push(...diskProblems(bootType, boot.size, boot.provisionedIops, boot.provisionedThroughput, "boot disk").filter((p) => !p.includes("is not one of")));
-  for (const type of attachedDiskTypes) {
-    if (!allowed.includes(type)) problems.push(`attached disk ${type}: ${shape.family} machines attach only ${allowed.join(", ")}`);
-  }
+  problems.push(...attachProblems(machine, "boot disk", { type: boot.type, size: boot.size, iops: boot.provisionedIops, throughput: boot.provisionedThroughput }));
+  for (const type of attachedDiskTypes) problems.push(...attachProblems(machine, "attached disk", { type }));
   return problems;
+}
+
+/** The machine type's family in `region` and the disk types it attaches, or why there is none. */
+function machineOf(region: string, machineType: unknown): { family: string; allowed: readonly string[] } | string {
+  const shape = machineTypeIn(region, String(machineType));
+  if (typeof shape === "string") return `machineType ${machineType}: ${shape}`;
+  return { family: shape.family, allowed: familyDiskTypes[shape.family] as readonly string[] };
+}
+
+/** A disk on a machine: a type its family attaches, and a size and performance the type takes (no type given: pd-standard). */
+function attachProblems(machine: { family: string; allowed: readonly string[] }, what: string, disk: { type?: string; size?: unknown; iops?: unknown; throughput?: unknown }): string[] {
+  const type = disk.type ?? "pd-standard";
+  return [
+    ...(machine.allowed.includes(type) ? [] : [`${what} ${type}: ${machine.family} machines attach only ${machine.allowed.join(", ")}`]),
+    ...diskProblems(type, disk.size, disk.iops, disk.throughput, what).filter((p) => !p.includes("is not one of")),
+  ];
 }
 
 // ---------------------------------------------------------------------------
@@ -153,16 +163,12 @@ export const alignerRules: Record<string, { kinds: MetricKind[]; valueTypes: Val
  * and performance are in range (as for a VM), labels and metadata as for a VM.
  */
 export function instanceTemplateProblems(inputs: State, region: string): string[] {
-  const problems = [...labelProblems(inputs.labels), ...metadataProblems(inputs.metadata)];
-  if (inputs.name !== undefined) problems.push(...nameProblems(inputs));
-  const shape = machineTypeIn(region, String(inputs.machineType));
-  if (typeof shape === "string") return [...problems, `machineType ${inputs.machineType}: ${shape}`];
-  const allowed = familyDiskTypes[shape.family] as readonly string[];
+  const problems = [...labelProblems(inputs.labels), ...metadataProblems(inputs.metadata), ...nameProblems(inputs)];
+  const machine = machineOf(region, inputs.machineType);
+  if (typeof machine === "string") return [...problems, machine];
   for (const [index, disk] of ((inputs.disks ?? []) as State[]).entries()) {
     const what = disk.boot ? "boot disk" : `disk ${disk.deviceName ?? index}`;
-    const type = disk.diskType ?? "pd-standard";
-    if (!allowed.includes(type)) problems.push(`${what} ${type}: ${shape.family} machines attach only ${allowed.join(", ")}`);
-    problems.push(...diskProblems(type, disk.diskSizeGb, disk.provisionedIops, disk.provisionedThroughput, what).filter((p) => !p.includes("is not one of")));
+    problems.push(...attachProblems(machine, what, { type: disk.diskType, size: disk.diskSizeGb, iops: disk.provisionedIops, throughput: disk.provisionedThroughput }));
     problems.push(...labelProblems(disk.labels, `${what} labels`));
   }
   if (!((inputs.disks ?? []) as State[]).some((disk) => disk.boot)) problems.push("no boot disk");
