@@ -31,6 +31,8 @@ import { consumerEnv, guideConsumer, serviceEnv } from "./lib/render/eventStream
 
 async function defimonStack() {
   const config = loadStackConfig();
+  // Upgrades ahead that the pinned clients may not follow, support windows ending.
+  for (const warning of config.warnings) pulumi.log.warn(warning);
   const stack = pulumi.getStack();
   /** More than one node: a managed instance group behind an internal load balancer. */
   const grouped = config.node.replicas > 1;

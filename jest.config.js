@@ -15,6 +15,8 @@ module.exports = {
   },
   // Both cores: much of the suite waits on child processes (plan CLI, shellcheck, docker-compose).
   maxWorkers: 2,
+  // Dated facts are judged at the catalogs' read date (test/helpers/fixedClock.ts).
+  setupFiles: ["<rootDir>/test/helpers/fixedClock.ts"],
   reporters: ["default", "<rootDir>/test/reporters/summaryLine.js"],
   // Offline plans run the whole program; the default 5 s is tight on a busy 2-core machine.
   testTimeout: 30000,

@@ -12,6 +12,8 @@ import { isWholeInternet, parseCidr, tooOpen } from "./cidr";
 import { parseDuration } from "./durations";
 import { ports } from "./hostLayout";
 import { defaultImages, parseImageReference } from "./images";
+import { clientCurrency } from "./clientCurrency";
+import * as clock from "./clock";
 import { diskLimits, diskTypes, familyDiskTypes, isOfferedRegion, machineTypeIn, offeredRegions, zonesOf } from "./gce";
 import servicePrices from "../data/service-prices.json";
 import { regionOfZone } from "./naming";
@@ -238,7 +240,18 @@ const nodeFields = z.strictObject({
   seedSnapshot: pattern(/^(none|newest|(projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/global\/snapshots\/)?[a-z]([-a-z0-9]{0,61}[a-z0-9])?)$/, "none, newest, or a snapshot name (projects/<project>/global/snapshots/<name> for another project's)").optional(),
   /** Checkpoint-sync endpoint of the beacon node; default: a public one for the network. */
   checkpointSyncUrl: pattern(/^https:\/\/[^\s]+$/, "an https:// URL").optional(),
-  /** Image overrides of the node's containers (geth, lighthouse, prometheus, grafana). */
+  /**
+   * Days ahead (1 to 365, default 30) that the plan warns of a network upgrade the pinned
+   * clients do not schedule, and of the end of Prometheus's or Grafana's support window
+   * (data/network-upgrades.json, data/client-support.json). Past the date it refuses.
+   */
+  lookaheadDays: integer(1, 365, "days").default(30),
+  /**
+   * Image overrides of the node's containers (geth, lighthouse, prometheus, grafana,
+   * health). Each names a release tag (a digest may follow): the plan checks geth's and
+   * Lighthouse's against the network's upgrades and security releases, Prometheus's and
+   * Grafana's against their support windows.
+   */
   images: z
     .strictObject(Object.fromEntries(Object.keys(defaultImages).map((name) => [name, imageReference.optional()])) as Record<keyof typeof defaultImages, z.ZodOptional<typeof imageReference>>)
     .default({}),
@@ -386,6 +399,7 @@ export const stackConfigSchema = z
         maxPeers: nodeOverrides.maxPeers,
         maxHeadAgeSeconds: nodeOverrides.maxHeadAgeSeconds,
         stalledAfterSeconds: nodeOverrides.stalledAfterSeconds,
+        lookaheadDays: nodeOverrides.lookaheadDays,
         seedSnapshot: nodeOverrides.seedSnapshot ?? (sizing.replicas > 1 ? "newest" : "none"),
         checkpointSyncUrl: nodeOverrides.checkpointSyncUrl ?? networks[sizing.network].checkpointSyncUrl,
         images: { ...defaultImages, ...definedOnly(images) },
@@ -662,7 +676,7 @@ function without(raw: Record<string, unknown>, paths: PropertyKey[][]): Record<s
  * again with the failing values taken out (their defaults apply), a bounded number of
  * rounds, and the cross-field problems of what remains are reported in the same run.
  */
-export function parseStackConfig(raw: Record<string, unknown>, provider: ProviderLocation = { region: "europe-west1" }) {
+export function parseStackConfig(raw: Record<string, unknown>, provider: ProviderLocation = { region: "europe-west1" }, at: Date = clock.now()) {
   const lines: string[] = [];
   let input = raw;
   let result = stackConfigSchema.safeParse(input, { reportInput: true });
@@ -676,9 +690,16 @@ export function parseStackConfig(raw: Record<string, unknown>, provider: Provide
   const location = resolveLocation(result.success ? result.data.node.zone : undefined, provider);
   if (typeof location === "string") lines.push(location);
   else if (result.success) lines.push(...hostProblems(result.data.node, location.region));
+  const currency = result.success ? clientCurrency({ network: result.data.node.network, images: result.data.node.images, now: at, lookaheadDays: result.data.node.lookaheadDays }) : undefined;
+  lines.push(...(currency?.problems ?? []));
   if (lines.length || !result.success || typeof location === "string") throw new ConfigError([...new Set(lines)]);
-  // A group spreads its nodes evenly over every zone of the region.
-  return { ...result.data, node: { ...result.data.node, ...location, groupZones: zonesOf(location.region) } };
+  return {
+    ...result.data,
+    // A group spreads its nodes evenly over every zone of the region.
+    node: { ...result.data.node, ...location, groupZones: zonesOf(location.region) },
+    /** What the plan warns of (pulumi.log.warn): upgrades and support ends ahead. */
+    warnings: currency?.notices ?? [],
+  };
 }
 
 /** Namespaces a stack's config may use: the stack's own, the provider's and Pulumi's. */

@@ -6,12 +6,12 @@
 
 /** Default images of the node's own containers; `defimon:node.images` overrides any. */
 export const defaultImages = {
-  geth: "ethereum/client-go:v1.17.5",
-  lighthouse: "sigp/lighthouse:v8.0.0",
-  prometheus: "prom/prometheus:v3.5.0",
-  grafana: "grafana/grafana:12.1.0",
+  geth: "ethereum/client-go:v1.17.10",
+  lighthouse: "sigp/lighthouse:v8.3.3",
+  prometheus: "prom/prometheus:v3.13.3",
+  grafana: "grafana/grafana:13.3.2",
   /** Runs boot/health.py (standard library only) on the nodes of a group. */
-  health: "python:3.13.9-alpine3.22",
+  health: "python:3.13.16-alpine3.24",
 };
 export type NodeImageName = keyof typeof defaultImages;
 

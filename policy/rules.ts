@@ -4,7 +4,11 @@
  * `npm run plan -- --policy` (lib/plan/policy.ts).
  */
 import * as gcp from "@pulumi/gcp";
+import { parse as parseYaml } from "yaml";
 import { tooOpen } from "../lib/cidr";
+import { clientCurrency } from "../lib/clientCurrency";
+import * as clock from "../lib/clock";
+import { networkNames, NetworkName } from "../lib/networks";
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 
 /** Pack configuration: which stacks must be protected (matched against the stack name in URNs). */
@@ -300,6 +304,43 @@ export const protectedStackSafeguards: StackValidationPolicy = {
   },
 };
 
+/** The compose file a VM or template boots with (lib/render/bootMetadata.ts), parsed; undefined if none. */
+function composeOf(metadata: Record<string, unknown>): { services?: Record<string, { image?: string; command?: unknown[] }> } | undefined {
+  const text = metadata["defimon-file-docker-compose-yml"];
+  if (typeof text !== "string") return undefined;
+  try {
+    return parseYaml(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The node's clients follow its network: the images a VM or template boots with
+ * schedule every upgrade already active on the network the beacon node follows, carry
+ * no withdrawn activation, are at or past their line's newest security release, and
+ * Prometheus and Grafana are in support (data/network-upgrades.json,
+ * data/client-support.json; the same check as the program's, at the time the preview runs).
+ */
+export const nodeClientsFollowNetwork: ResourceValidationPolicy = {
+  name: "node-clients-follow-network",
+  description: "The node's clients schedule every upgrade active on its network, carry no withdrawn date, have their line's security releases, and Prometheus and Grafana are supported.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (!vmTypes.includes(args.type)) return;
+    const services = composeOf(metadataOf(args.props as gcp.compute.InstanceArgs))?.services;
+    if (!services) return;
+    const command = (services.lighthouse?.command ?? []).map(String);
+    const network = command[command.indexOf("--network") + 1] as NetworkName;
+    if (!networkNames.includes(network)) {
+      report(`the beacon node's --network is ${JSON.stringify(command[command.indexOf("--network") + 1] ?? null)}: one of ${networkNames.join(", ")}`);
+      return;
+    }
+    const images = Object.fromEntries(["geth", "lighthouse", "prometheus", "grafana"].flatMap((name) => (typeof services[name]?.image === "string" ? [[name, services[name].image]] : [])));
+    for (const problem of clientCurrency({ network, images, now: clock.now(), lookaheadDays: 0 }).problems) report(problem);
+  },
+};
+
 export const policies = [
   topicsUseCmek,
   subscriptionsNeverExpire,
@@ -316,4 +357,5 @@ export const policies = [
   protectedStackSafeguards,
   nodeGroupsHealthChecked,
   protectedStackNodes,
+  nodeClientsFollowNetwork,
 ];

@@ -7,24 +7,26 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { renderedFiles } from "../lib/plan/format";
 import { newestChainSnapshot } from "../lib/snapshots";
+import { Golden, goldenFile, singleHosts } from "./golden/record";
 import { digestDiff, planDigest, PlanDigest } from "./helpers/planDigest";
 import { named, ofType, Plan, planStack } from "./helpers/run";
 
-const recorded: Record<string, PlanDigest> = JSON.parse(fs.readFileSync(path.join(__dirname, "golden", "single-host-plans.json"), "utf8"));
+const recorded: Golden = JSON.parse(fs.readFileSync(goldenFile, "utf8"));
 
 describe("replicas: 1", () => {
-  it.each([
-    ["dev", {}],
-    // prod's preset has two nodes; with one it must be the single host it was.
-    ["prod", { node: { replicas: 1 } }],
-  ])("plans %s's single host exactly as before the node group existed (test/golden, recorded at 7b5ad2f)", async (stack, overrides) => {
+  it.each(singleHosts)("plans %s's single host exactly as recorded (test/golden: first before the node group existed, then each change with its reason)", async (stack, overrides) => {
     const plan = await planStack(stack, overrides);
-    expect(digestDiff(recorded[stack], planDigest(plan))).toEqual([]);
+    expect(digestDiff(recorded[stack] as PlanDigest, planDigest(plan))).toEqual([]);
+  });
+
+  it("says why each recorded change was made", () => {
+    expect(recorded.history[0].recordedAt).toMatch(/^7b5ad2f/);
+    for (const entry of recorded.history) expect(entry.reason.length).toBeGreaterThan(20);
   });
 
   it("would see a change to the host (the comparison is not blind)", async () => {
     const plan = await planStack("dev", { node: { maxPeers: 60 } });
-    expect(digestDiff(recorded.dev, planDigest(plan))).toEqual(["resources: changed urn:pulumi:dev::defimon::defimon:node:GethHost$gcp:compute/instance:Instance::defimon-node-vm"]);
+    expect(digestDiff(recorded.dev as PlanDigest, planDigest(plan))).toEqual(["resources: changed urn:pulumi:dev::defimon::defimon:node:GethHost$gcp:compute/instance:Instance::defimon-node-vm"]);
   });
 });
 
@@ -92,7 +94,7 @@ describe("replicas: 3", () => {
     expect(compose.services["event-indexer"].environment).toMatchObject({ ETH_RPC_URL: "http://10.20.0.100:8545", ETH_WS_URL: "ws://10.20.0.100:8546" });
     expect(plan.outputs.nodeInternalRpcUrl).toBe("http://10.20.0.100:8545");
     expect(compose.services.health).toMatchObject({ user: "65534:65534", ports: ["8558:8558/tcp"], environment: { MAX_HEAD_AGE_SECONDS: "60", STALLED_AFTER_SECONDS: "1800" } });
-    expect(compose.services.health.image).toMatch(/^python:3\.13\.9-alpine3\.22@sha256:/);
+    expect(compose.services.health.image).toMatch(/^python:3\.13\.16-alpine3\.24@sha256:/);
     expect(files["defimon-node-template/health.py"]).toBe(fs.readFileSync(path.join(__dirname, "..", "boot", "health.py"), "utf8"));
     // One template for every node: geth and Lighthouse learn their address from their peers.
     expect(compose.services.geth.command).toEqual(expect.arrayContaining(["--nat", "none"]));

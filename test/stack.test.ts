@@ -107,8 +107,8 @@ describe.each([
 
   it("plans only images that can be pulled: published public tags, pinned to stand-in digests", () => {
     // A group's nodes run the health endpoint too.
-    const health = expected.nodes > 1 ? ["python:3.13.9-alpine3.22"] : [];
-    expect(plan.standInImages).toEqual(["ethereum/client-go:v1.17.5", "grafana/grafana:12.1.0", "prom/prometheus:v3.5.0", ...health, "sigp/lighthouse:v8.0.0"]);
+    const health = expected.nodes > 1 ? ["python:3.13.16-alpine3.24"] : [];
+    expect(plan.standInImages).toEqual(["ethereum/client-go:v1.17.10", "grafana/grafana:13.3.2", "prom/prometheus:v3.13.3", ...health, "sigp/lighthouse:v8.3.3"]);
   });
 
   it("enables Resource Manager (getProject and project IAM call it)", () => {

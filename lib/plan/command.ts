@@ -1,9 +1,11 @@
 /**
- * The offline plan command, `npm run plan -- --stack <name> [--json] [--out DIR] [--policy [--policy-config FILE]]`.
+ * The offline plan command, `npm run plan -- --stack <name> [--json] [--out DIR] [--policy [--policy-config FILE]] [--at TIME]`.
  *
  * Runs the real program for Pulumi.<name>.yaml under the Pulumi runtime's mocks and
  * prints what the stack would create. No cloud account or Pulumi CLI is needed.
  * --policy also evaluates the policy pack (policy/) against the planned resources.
+ * --at plans as of another time (UTC): the dated facts (network upgrades, security
+ * releases, support windows) are judged then, e.g. the day after a fork.
  *
  * Every input is checked before anything runs, and every problem is reported at once,
  * one line each naming the flag or file, the key, the value and what is allowed:
@@ -13,6 +15,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
+import * as clock from "../clock";
 import { ConfigError, parseEngineConfig, StackConfig } from "../config";
 import { estimateMonthlyCost, formatCost } from "../cost";
 import { formatJson, formatTree, renderedFiles } from "./format";
@@ -21,7 +24,7 @@ import { formatQuotas, quotaNeeds } from "./quotas";
 import { loadProgram, projectRoot, runProgram } from "./run";
 import { readStackConfigFiles, StackConfigError, StackConfigFiles, stackNames } from "./stackFiles";
 
-export const usage = "usage: npm run plan -- --stack <name> [--json] [--out DIR] [--policy [--policy-config FILE]]";
+export const usage = "usage: npm run plan -- --stack <name> [--json] [--out DIR] [--policy [--policy-config FILE]] [--at TIME]";
 
 export interface CommandIO {
   out: (text: string) => void;
@@ -36,8 +39,19 @@ const options = {
   out: { type: "string" },
   policy: { type: "boolean" },
   "policy-config": { type: "string" },
+  at: { type: "string" },
   help: { type: "boolean" },
 } as const;
+
+/** `2026-12-16` (midnight UTC) or `2026-12-16T00:00:00Z`: a time in UTC, or undefined. */
+export function parseAt(text: string): Date | undefined {
+  const match = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}(?::\d{2})?)Z)?$/.exec(text);
+  if (!match) return undefined;
+  const [, day, time = "00:00"] = match;
+  const at = new Date(`${day}T${time.length === 5 ? `${time}:00` : time}Z`);
+  // Date rolls 2026-02-30 over into March: a day that does not exist is refused.
+  return Number.isNaN(at.getTime()) || at.toISOString().slice(0, 10) !== day ? undefined : at;
+}
 
 /** Pulumi's rule for stack names (sdk/go/common/tokens: ValidateStackName): letters, digits, - _ and ., at most 100. */
 const stackNamePattern = /^[A-Za-z0-9_.-]{1,100}$/;
@@ -65,6 +79,8 @@ export function outProblem(out: string): string | undefined {
 
 interface Invocation {
   stack: string;
+  /** The time the dated facts are judged at; undefined: now. */
+  at?: Date;
   json: boolean;
   out?: string;
   policy: boolean;
@@ -90,6 +106,8 @@ async function parseInvocation(argv: string[], projectDir: string): Promise<Invo
   if (values.stack === undefined) problems.push(`--stack: required; stacks here: ${stacks.join(", ") || "none"}`);
   else if (!stackNamePattern.test(values.stack)) problems.push(`--stack = ${JSON.stringify(values.stack)}: a stack name: 1 to 100 letters, digits, -, _ and .`);
   else if (!stacks.includes(values.stack)) problems.push(`--stack = ${JSON.stringify(values.stack)}: no stack file Pulumi.${values.stack}.yaml in ${projectDir}; stacks here: ${stacks.join(", ") || "none"}`);
+  const at = values.at === undefined ? undefined : parseAt(values.at);
+  if (values.at !== undefined && !at) problems.push(`--at = ${JSON.stringify(values.at)}: a day or a time in UTC, such as 2026-12-16 or 2026-12-16T19:30:00Z`);
   if (values.out !== undefined) {
     const problem = outProblem(values.out);
     if (problem) problems.push(problem);
@@ -115,7 +133,7 @@ async function parseInvocation(argv: string[], projectDir: string): Promise<Invo
     }
   }
   if (problems.length) return { problems };
-  return { stack: values.stack!, json: values.json ?? false, out: values.out, policy: values.policy ?? false, policyConfig };
+  return { stack: values.stack!, at, json: values.json ?? false, out: values.out, policy: values.policy ?? false, policyConfig };
 }
 
 /**
@@ -156,7 +174,16 @@ export async function planCommand(argv: string[], io: CommandIO = consoleIO, pro
     io.err(`${invocation.problems.join("\n")}\n${usage}`);
     return 2;
   }
+  const previous = clock.fixedAt();
+  if (invocation.at) clock.setClock(invocation.at);
+  try {
+    return await planInvocation(invocation, io, projectDir);
+  } finally {
+    clock.setClock(previous);
+  }
+}
 
+async function planInvocation(invocation: Invocation, io: CommandIO, projectDir: string): Promise<number> {
   // The stack's files and configuration, before anything is declared.
   const read = readStack(projectDir, invocation.stack);
   if ("problems" in read) {

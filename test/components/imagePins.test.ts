@@ -54,7 +54,7 @@ describe("pinImages", () => {
     expect(failure.message.split("\n")).toEqual([
       "images that cannot be pulled:",
       'defimon:services.api.image = "ghcr.io/defimon/analytics-api:1.0.0": cannot be resolved in its registry (ghcr.io/defimon/analytics-api is not a public image the offline plan knows (data/public-images.json); pin a digest in config to plan offline)',
-      'defimon:services.geth.image = "ethereum/client-go:v9.9.9": cannot be resolved in its registry (tag v9.9.9 is not among the published tags the offline plan knows (data/public-images.json: v1.17.5))',
+      'defimon:services.geth.image = "ethereum/client-go:v9.9.9": cannot be resolved in its registry (tag v9.9.9 is not among the published tags the offline plan knows (data/public-images.json: v1.17.5, v1.17.10))',
     ]);
   });
 });

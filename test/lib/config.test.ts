@@ -199,7 +199,7 @@ describe("stack configuration", () => {
   });
 
   it("resolves the host from the preset, the overrides and the provider's location", () => {
-    const config = parseStackConfig({ preset: "standard", node: { gethCache: 6144, images: { geth: "ethereum/client-go:v1.17.4" } } }, { region: "us-central1" });
+    const config = parseStackConfig({ preset: "standard", node: { gethCache: 6144, images: { geth: "ethereum/client-go:v1.17.11" } } }, { region: "us-central1" });
     expect(config.node).toMatchObject({
       network: "sepolia",
       machineType: "n2-standard-8",
@@ -209,7 +209,7 @@ describe("stack configuration", () => {
       zone: "us-central1-a",
       checkpointSyncUrl: "https://checkpoint-sync.sepolia.ethpandaops.io",
     });
-    expect(config.node.images.geth).toBe("ethereum/client-go:v1.17.4");
+    expect(config.node.images.geth).toBe("ethereum/client-go:v1.17.11");
     expect(config.node.images.lighthouse).toMatch(/^sigp\/lighthouse:v/);
     expect(config.access).toEqual({ rpcSourceRanges: [], adminSourceRanges: [] });
   });

@@ -2,6 +2,7 @@
  * The policy pack: the prod plan is the compliant baseline; each test changes one
  * field of one resource and expects exactly that rule to fire.
  */
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { evaluatePolicies, Violation } from "../../lib/plan/policy";
 import { policies } from "../../policy/rules";
 import { Plan, planStack } from "../helpers/run";
@@ -96,6 +97,29 @@ describe("policy pack", () => {
     ["an unprotected group on prod", "defimon-node-group", (r) => (r.protect = false), "protected-stack-safeguards"],
   ])("fires on %s", async (_case, name, change, policy) => {
     expect(firing(await violations(changed(name, change)))).toEqual([policy]);
+  });
+
+  /** The template's (or VM's) compose file with one service's image replaced. */
+  const withImage = (service: string, image: string) => (r: any) => {
+    const compose = parseYaml(r.inputs.metadata["defimon-file-docker-compose-yml"]);
+    compose.services[service].image = image;
+    r.inputs.metadata["defimon-file-docker-compose-yml"] = stringifyYaml(compose);
+  };
+
+  it.each<[string, string, string, RegExp]>([
+    ["geth before mainnet's Fusaka release", "geth", `ethereum/client-go:v1.16.6@sha256:${"c".repeat(64)}`, /^defimon:node\.images\.geth = "ethereum\/client-go:v1\.16\.6@sha256:c+": does not schedule Fusaka \(Osaka\), active on mainnet since 2025-12-03 21:49:11 UTC/],
+    ["Lighthouse before its security release", "lighthouse", `sigp/lighthouse:v8.3.2@sha256:${"c".repeat(64)}`, /^defimon:node\.images\.lighthouse = .*older than v8\.3\.3, a high-priority security release of 2026-11-09/],
+    ["Grafana out of support", "grafana", `grafana/grafana:12.1.0@sha256:${"c".repeat(64)}`, /^defimon:node\.images\.grafana = .*support for grafana 12\.1 ended on 2026-04-23/],
+  ])("fires node-clients-follow-network on a template with %s, naming the config key", async (_case, service, image, message) => {
+    const list = await violations(changed("defimon-node-template", withImage(service, image)));
+    expect(list.map((v) => v.policy)).toEqual(["node-clients-follow-network"]);
+    expect(list[0].message).toMatch(message);
+  });
+
+  it("fires node-clients-follow-network on dev's VM with a geth that carries hoodi's withdrawn date", async () => {
+    const dev = await planStack("dev");
+    const list = await violations(changed("defimon-node-vm", withImage("geth", `ethereum/client-go:v1.17.9@sha256:${"c".repeat(64)}`), dev));
+    expect(list.map((v) => [v.policy, v.message.split(": carries")[0]])).toEqual([["node-clients-follow-network", `defimon:node.images.geth = "ethereum/client-go:v1.17.9@sha256:${"c".repeat(64)}"`]]);
   });
 
   it("lets a rule admit a public /16, or private space of any size", async () => {

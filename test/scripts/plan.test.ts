@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { planCommand } from "../../lib/plan/command";
+import { catalogNoon } from "../helpers/fixedClock";
 import { parseDotenv } from "../../lib/render/dotenv";
 
 const root = path.resolve(__dirname, "..", "..");
@@ -26,8 +27,11 @@ async function planHere(...args: string[]): Promise<Run> {
   return { code, stdout, stderr };
 }
 
+/** A plan in its own process, at the suite's clock (the catalogs' read day). */
+const atCatalogNoon = ["--at", catalogNoon.toISOString().replace(/\.\d+Z$/, "Z")];
+
 function plan(...args: string[]): Promise<Run> {
-  return run(process.execPath, [path.join(root, "scripts", "ts.js"), "scripts/plan.ts", ...args]);
+  return run(process.execPath, [path.join(root, "scripts", "ts.js"), "scripts/plan.ts", ...args, ...atCatalogNoon]);
 }
 
 /** Started together in beforeAll: the worker waits on the processes side by side. */
@@ -61,7 +65,7 @@ beforeAll(() => {
     prodJson: plan("--stack", "prod", "--json"),
     badConfig: plan("--stack", "badconfig", "--json"),
     // As a user pipes it: through npm, into a pipe that is read as it comes.
-    throughNpm: run("npm", ["run", "plan", "--", "--stack", "prod", "--json"]),
+    throughNpm: run("npm", ["run", "plan", "--", "--stack", "prod", "--json", ...atCatalogNoon]),
   };
 });
 
@@ -98,7 +102,7 @@ describe("npm run plan", () => {
     // The registry provider first: every image is resolved before anything else is declared.
     expect(stdout).toMatch(/^pulumi:pulumi:Stack defimon-prod\n├─ pulumi:providers:docker defimon-images-registry .*\n├─ defimon:project:Services defimon-apis/);
     // geth, Lighthouse, Prometheus, Grafana and the nodes' health endpoint (python).
-    expect(stdout).toContain("5 images pinned to stand-in digests (published public tags; pulumi preview resolves the registry's): ethereum/client-go:v1.17.5,");
+    expect(stdout).toContain("5 images pinned to stand-in digests (published public tags; pulumi preview resolves the registry's): ethereum/client-go:v1.17.10,");
     // The quotas a fresh project must have for prod's two nodes: 2 x (2500 GB data + 50 GB boot) of SSD, 2 x 8 vCPUs, an address each.
     expect(stdout).toMatch(/Compute Engine quotas this stack needs[^\n]*\n  IN_USE_ADDRESSES +europe-west1 +2\n  N2_CPUS +europe-west1 +16\n  SSD_TOTAL_GB +europe-west1 +5100\n  STATIC_ADDRESSES +europe-west1 +2\n  CPUS_ALL_REGIONS +global +16\n  SNAPSHOTS +global +28\n/);
     expect(stdout).toContain("10 alert policies have no notification channel: they notify nobody (set defimon:alerts.emails).");

@@ -11,6 +11,8 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+// The dev stack is planned at the suite's clock (the catalogs' read day), as npm test plans it.
+import "../helpers/fixedClock";
 import { containerSecrets } from "../../lib/render/compose";
 import { guestImage } from "./guestImage";
 import { control, planTestStack, TestStack } from "./testStack";

@@ -24,10 +24,10 @@ export interface StandinImage {
 
 /** The node's four images under their default references, and one DEFIMON service in Artifact Registry. */
 export const standinImages: StandinImage[] = [
-  { reference: "ethereum/client-go:v1.17.5", role: "geth", entrypoint: ["geth"], paths: ["/usr/local/bin/geth"] },
-  { reference: "sigp/lighthouse:v8.0.0", role: "lighthouse", entrypoint: [], paths: ["/usr/local/bin/lighthouse"] },
-  { reference: "prom/prometheus:v3.5.0", role: "prometheus", entrypoint: ["/bin/prometheus"], user: "nobody", paths: ["/bin/prometheus"] },
-  { reference: "grafana/grafana:12.1.0", role: "grafana", entrypoint: ["/run.sh"], user: "472", paths: ["/run.sh"] },
+  { reference: "ethereum/client-go:v1.17.10", role: "geth", entrypoint: ["geth"], paths: ["/usr/local/bin/geth"] },
+  { reference: "sigp/lighthouse:v8.3.3", role: "lighthouse", entrypoint: [], paths: ["/usr/local/bin/lighthouse"] },
+  { reference: "prom/prometheus:v3.13.3", role: "prometheus", entrypoint: ["/bin/prometheus"], user: "nobody", paths: ["/bin/prometheus"] },
+  { reference: "grafana/grafana:13.3.2", role: "grafana", entrypoint: ["/run.sh"], user: "472", paths: ["/run.sh"] },
   { reference: "europe-west1-docker.pkg.dev/defimon-test/defimon/indexer:1.0.0", role: "indexer", entrypoint: ["/bin/indexer"], paths: ["/bin/indexer"] },
 ];
 

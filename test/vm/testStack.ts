@@ -23,10 +23,10 @@ export async function planTestStack(digests: Record<string, string>, projectDir:
   const pin = (reference: string) => `${reference}@${digests[reference]}`;
   files.config["defimon:node"] = JSON.stringify({
     images: {
-      geth: pin("ethereum/client-go:v1.17.5"),
-      lighthouse: pin("sigp/lighthouse:v8.0.0"),
-      prometheus: pin("prom/prometheus:v3.5.0"),
-      grafana: pin("grafana/grafana:12.1.0"),
+      geth: pin("ethereum/client-go:v1.17.10"),
+      lighthouse: pin("sigp/lighthouse:v8.3.3"),
+      prometheus: pin("prom/prometheus:v3.13.3"),
+      grafana: pin("grafana/grafana:13.3.2"),
     },
   });
   files.config["defimon:services"] = JSON.stringify({ indexer: { image: pin("europe-west1-docker.pkg.dev/defimon-test/defimon/indexer:1.0.0") } });

@@ -37,6 +37,27 @@ const rows: Record<string, Row> = {
       "Pulumi.t.yaml: defimon:node.machineType = \"n2-standard-7\": no such machine type in europe-west1; n2 there: …",
     ],
   },
+  "a day that does not exist for --at": {
+    stackFile: "BASE",
+    argv: ["--stack", "t", "--at", "2026-02-30"],
+    code: 2,
+    lines: ['--at = "2026-02-30": a day or a time in UTC, such as 2026-12-16 or 2026-12-16T19:30:00Z'],
+  },
+  "dev's clients the day after hoodi's Glamsterdam (--at)": {
+    stackFile: "BASE",
+    argv: ["--stack", "t", "--at", "2026-12-16"],
+    code: 1,
+    lines: [
+      'Pulumi.t.yaml: defimon:node.images.geth = "ethereum/client-go:v1.17.10": does not schedule Glamsterdam (Amsterdam), active on hoodi since 2026-12-15 19:12:24 UTC (epoch 143616): the node left the chain then; …',
+      'Pulumi.t.yaml: defimon:node.images.lighthouse = "sigp/lighthouse:v8.3.3": does not schedule Glamsterdam (Gloas), active on hoodi since 2026-12-15 19:12:24 UTC (epoch 143616): the node left the chain then; …',
+    ],
+  },
+  "a geth that carries hoodi's withdrawn date": {
+    stackFile: "BASE  defimon:node:\n    images:\n      geth: ethereum/client-go:v1.17.9\n",
+    argv: ["--stack", "t"],
+    code: 1,
+    lines: ["Pulumi.t.yaml: defimon:node.images.geth = \"ethereum/client-go:v1.17.9\": carries hoodi's withdrawn Glamsterdam (Amsterdam) date 2026-10-26 17:42:48 UTC (withdrawn 2026-10-22): it split off the chain then; …"],
+  },
   "zone that does not exist in the region": {
     stackFile: "BASE  defimon:node:\n    zone: europe-west1-z\n",
     argv: ["--stack", "t"],
@@ -287,7 +308,7 @@ const rows: Record<string, Row> = {
     policyConfig: "{\"protectedStacks\": \"prod\"}",
     code: 2,
     lines: [
-      "--policy-config DIR/policy.json: protectedStacks = \"prod\": not a policy of the pack; keys are all, pubsub-topic-cmek, pubsub-subscription-never-expires, dead-lettering-with-service-agent-grants, kms-rotation-1-to-90-days, no-default-compute-service-account, no-sensitive-port-open-to-internet, shielded-vm, os-login, project-ssh-keys-blocked, serial-port-off, no-broad-project-roles-for-service-accounts, no-project-roles-for-service-identities, protected-stack-safeguards, node-groups-health-checked, protected-stack-node-replicas",
+      "--policy-config DIR/policy.json: protectedStacks = \"prod\": not a policy of the pack; keys are all, pubsub-topic-cmek, pubsub-subscription-never-expires, dead-lettering-with-service-agent-grants, kms-rotation-1-to-90-days, no-default-compute-service-account, no-sensitive-port-open-to-internet, shielded-vm, os-login, project-ssh-keys-blocked, serial-port-off, no-broad-project-roles-for-service-accounts, no-project-roles-for-service-identities, protected-stack-safeguards, node-groups-health-checked, protected-stack-node-replicas, node-clients-follow-network",
     ],
   },
   "a policy setting of the wrong type": {
