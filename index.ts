@@ -22,11 +22,12 @@ import { NodeSecrets } from "./components/nodeSecrets";
 import { ProjectServices } from "./components/projectServices";
 import { ServiceIdentities } from "./components/serviceIdentities";
 import { requiredApis } from "./lib/apis";
+import { fixedSettingChanges } from "./lib/fixedSettings";
 import { loadStackConfig } from "./lib/config";
 import { bigQueryColumns, eventSchemaText } from "./lib/eventSchema";
 import { ports } from "./lib/hostLayout";
 import { resourceLabels, stackScopedName } from "./lib/naming";
-import { newestChainSnapshot, snapshotPath } from "./lib/snapshots";
+import { newestChainSnapshot, newestSeed, snapshotPath } from "./lib/snapshots";
 import { consumerEnv, guideConsumer, serviceEnv } from "./lib/render/eventStreamEnv";
 
 async function defimonStack() {
@@ -39,13 +40,13 @@ async function defimonStack() {
   const { pubsub, consumers, analytics: sinks } = config;
   // Every image resolved first: one that cannot be pulled stops the run here, naming its key.
   const images = await pinImages("defimon-images", [
-    ...Object.entries(config.node.images)
-      // The health endpoint runs on a group's nodes only.
-      .filter(([container]) => container !== "health" || grouped)
-      .map(([container, reference]) => ({ container, configKey: `defimon:node.images.${container}`, reference })),
+    ...Object.entries(config.node.images).map(([container, reference]) => ({ container, configKey: `defimon:node.images.${container}`, reference })),
     ...Object.entries(config.services).map(([container, service]) => ({ container, configKey: `defimon:services.${container}.image`, reference: service.image })),
   ]);
   const labels = resourceLabels(config.labels, stack);
+  // A filter or ordering change on an existing subscription replaces it: said before it happens.
+  const planned = Object.entries(config.consumers).map(([consumer, settings]) => ({ consumer, subscription: settings.subscription, filter: settings.filter, messageOrdering: settings.messageOrdering ?? false }));
+  for (const line of await fixedSettingChanges(planned, config.protect)) pulumi.log.warn(line);
   const project = gcp.organizations.getProjectOutput();
   const projectId = project.apply((p) => p.projectId ?? "");
   const { protect } = config;
@@ -118,18 +119,24 @@ async function defimonStack() {
     labels,
   };
   // A new chain disk's source: the stack's newest snapshot, one config names, or none.
+  // A group keeps a seed image made from it (components/nodeGroup.ts); one VM's disk is made once from it.
   const { seedSnapshot } = config.node;
-  const seed =
-    seedSnapshot === "none"
-      ? undefined
-      : seedSnapshot === "newest"
-        ? await newestChainSnapshot(labels["pulumi-stack"])
-        : projectId.apply((id) => snapshotPath(seedSnapshot, id));
-  if (seedSnapshot === "newest" && !seed) pulumi.log.warn(`defimon:node.seedSnapshot = newest: the stack has no chain snapshot yet; new nodes start with an empty disk and sync from scratch (hours to days)`);
+  const seedImageName = stackScopedName("defimon-seed", stack, 63);
+  const newest = seedSnapshot !== "newest" ? undefined : grouped ? await newestSeed(labels["pulumi-stack"], seedImageName) : await newestChainSnapshot(labels["pulumi-stack"]).then((snapshot) => (snapshot ? { snapshot } : { none: "the stack has no chain snapshot yet" }));
+  if (newest && "none" in newest) pulumi.log.warn(`defimon:node.seedSnapshot = newest: ${newest.none}; new nodes start with an empty disk and sync from scratch (hours to days)`);
+  const seed: pulumi.Input<string> | undefined =
+    seedSnapshot === "none" ? undefined : seedSnapshot === "newest" ? (newest && "snapshot" in newest ? newest.snapshot : undefined) : projectId.apply((id) => snapshotPath(seedSnapshot, id));
   const node = grouped
     ? new NodeGroup(
         "defimon-node",
-        { ...nodeArgs, node: config.node, region: config.node.region, zones: config.node.groupZones, seedSnapshot: seed, baseInstanceName: stackScopedName("defimon-node", stack, 53) },
+        {
+          ...nodeArgs,
+          node: config.node,
+          region: config.node.region,
+          zones: config.node.groupZones,
+          ...(seed ? { seed: { snapshot: seed, imageName: seedImageName, follow: seedSnapshot !== "newest" } } : {}),
+          baseInstanceName: stackScopedName("defimon-node", stack, 53),
+        },
         afterApis,
       )
     : new GethHost("defimon-node", { ...nodeArgs, node: config.node, externalIp: nodeNetwork.address!.address, ...(seed ? { seedSnapshot: seed } : {}) }, afterApis);
@@ -173,8 +180,9 @@ async function defimonStack() {
       )
     : undefined;
 
-  // Alerts and the dashboard for the event bus and the node.
-  const subscriptions = Object.values(consumers).map((consumer) => consumer.subscription);
+  // Alerts and the dashboard for the event bus and the node: every consumer's subscription
+  // and the analytics sinks' (rows BigQuery refuses go to their dead letters, never silently).
+  const subscriptions = [...Object.values(consumers).map((consumer) => consumer.subscription), ...(analytics?.sinkSubscriptionNames ?? [])];
   const operability = new Operability(
     "defimon-ops",
     {

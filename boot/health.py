@@ -13,16 +13,29 @@ Otherwise 503, with the reasons in the JSON body.
 GET /health/live is the group's autohealing check: 200 while the chain moves (geth's
 head, its sync progress or Lighthouse's head slot changed within STALLED_AFTER_SECONDS),
 503 once it has stood still that long (geth or Lighthouse down, or stuck). A node that is
-behind but catching up stays alive: it only leaves the balancer. Any other path is 404.
+behind but catching up stays alive: it only leaves the balancer. A stall that a new node
+would share stays alive too, so that autohealing does not recreate every node at once,
+again and again: when a running client does not schedule an upgrade already active on
+the network (a new node from the same template runs the same release), or when the
+beacon node has no peer ahead of it (is_syncing false: the chain stands still for its
+peers as well).
+
+Both also say which of the network's upgrades (UPGRADES_FILE: from the stack's dated
+catalog, data/network-upgrades.json) the running clients schedule, from geth's eth_config
+(EIP-7910) and Lighthouse's /eth/v1/config/spec: before an upgrade, so the operator can
+upgrade in time. GET /metrics has it for Prometheus and the Ops Agent
+(defimon_client_schedules_upgrade: 1 yes, 0 no, -1 unknown), which an alert watches.
+Any other path is 404.
 
 Runs as its own container of the node's compose project (python image, standard
 library only); reads GETH_RPC_URL, BEACON_API_URL, MAX_HEAD_AGE_SECONDS,
-STALLED_AFTER_SECONDS and PORT. `judge` and `alive` are pure: test/boot/health.test.ts
-feeds them recorded answers.
+STALLED_AFTER_SECONDS, UPGRADES_FILE (upgrades.json) and PORT. `judge`, `schedules` and `alive` are pure:
+test/boot/health.test.ts feeds them recorded answers.
 """
 import http.server
 import json
 import os
+import re
 import socketserver
 import threading
 import time
@@ -30,6 +43,8 @@ import urllib.error
 import urllib.request
 
 TIMEOUT_SECONDS = 3
+# The clients' fork schedules change only when they restart: read again at most this often.
+CONFIG_SECONDS = 300
 
 
 class Unreachable(Exception):
@@ -112,15 +127,110 @@ def progress(syncing, latest, beacon):
     ], sort_keys=True)
 
 
-def alive(state, now, moved, stalled_after):
-    """state: (last progress, when it last changed). Returns (alive, reasons, new state)."""
+def alive(state, now, moved, stalled_after, beacon=None, off_chain=()):
+    """state: (last progress, when it last changed). Returns (alive, reasons, new state).
+
+    beacon: Lighthouse's /eth/v1/node/syncing answer; off_chain: what schedules() found a
+    running client missing of the active upgrades. A stall stays alive when a new node
+    would stall the same way: recreating it would not help, and on a group it would
+    recreate every node at once. The reasons then say why it is kept.
+    """
     last, since = state
     if moved != last:
         return (True, [], (moved, now))
     still = now - since
-    if still > stalled_after:
-        return (False, ["the chain has not moved for %d s (at most %d): %s" % (still, stalled_after, moved)], state)
-    return (True, [], state)
+    if still <= stalled_after:
+        return (True, [], state)
+    stalled = "the chain has not moved for %d s (at most %d): %s" % (still, stalled_after, moved)
+    if off_chain:
+        return (True, [stalled, "kept: %s; a new node runs the same release, so upgrade the client instead" % "; ".join(off_chain)], state)
+    data = beacon.get("data") if isinstance(beacon, dict) else None
+    if isinstance(data, dict) and data.get("is_syncing") is False and data.get("el_offline") is not True:
+        return (True, [stalled, "kept: the beacon node has no peer ahead of it (is_syncing false): the chain stands still for its peers too, and a new node would not do better"], state)
+    return (False, [stalled], state)
+
+
+def _result(response):
+    """A JSON-RPC answer's result, or (None, why not)."""
+    if isinstance(response, Unreachable):
+        return None, str(response)
+    if not isinstance(response, dict) or "error" in response or "result" not in response:
+        return None, json.dumps(response.get("error") if isinstance(response, dict) else response)
+    return response["result"], None
+
+
+def schedules(eth_config, spec, upgrades, now):
+    """Which of the network's upgrades the running clients schedule at the catalog's time.
+
+    eth_config: geth's answer to eth_config (EIP-7910: current, next and last fork, each
+    with its activationTime); spec: Lighthouse's /eth/v1/config/spec body; upgrades: the
+    catalog's [{upgrade, execution, consensus, time, epoch}]. Returns one entry per client
+    and upgrade: scheduled True, False, or None (the client did not say).
+    """
+    found = []
+    config, config_error = _result(eth_config)
+    data = spec.get("data") if isinstance(spec, dict) else None
+    for upgrade in upgrades:
+        time_, epoch = int(upgrade["time"]), int(upgrade["epoch"])
+        active = time_ <= now
+        entry = {"upgrade": upgrade["upgrade"], "activation": time_, "active": active}
+
+        if not isinstance(config, dict):
+            geth = dict(entry, client="geth", fork=upgrade["execution"], scheduled=None, detail="eth_config: %s" % (config_error or json.dumps(config)))
+        else:
+            def at(name):
+                fork = config.get(name)
+                return int(fork["activationTime"]) if isinstance(fork, dict) and fork.get("activationTime") is not None else None
+            current, next_, last = at("current"), at("next"), at("last")
+            if active:
+                scheduled = current is not None and current >= time_
+            elif time_ in (next_, last):
+                scheduled = True
+            elif next_ is not None and last is not None and next_ < time_ < last:
+                scheduled = None
+            else:
+                scheduled = False
+            geth = dict(entry, client="geth", fork=upgrade["execution"], scheduled=scheduled, detail="current fork since %s, next %s" % (current, next_))
+
+        if not isinstance(data, dict):
+            lighthouse = dict(entry, client="lighthouse", fork=upgrade["consensus"], scheduled=None, detail="config/spec: %s" % (spec if isinstance(spec, Unreachable) else json.dumps(spec)))
+        elif re.match(r"^BPO[0-9]+$", upgrade["consensus"]):
+            epochs = [str(item.get("EPOCH")) for item in data.get("BLOB_SCHEDULE") or [] if isinstance(item, dict)]
+            lighthouse = dict(entry, client="lighthouse", fork=upgrade["consensus"], scheduled=str(epoch) in epochs, detail="BLOB_SCHEDULE epochs %s" % ", ".join(epochs))
+        else:
+            key = "%s_FORK_EPOCH" % upgrade["consensus"].upper()
+            lighthouse = dict(entry, client="lighthouse", fork=upgrade["consensus"], scheduled=str(data.get(key)) == str(epoch), detail="%s = %s" % (key, data.get(key)))
+        found.extend([geth, lighthouse])
+    return found
+
+
+def missing(found):
+    """(active upgrades a running client misses, upcoming ones), each as a sentence."""
+    def say(item):
+        return "%s does not schedule %s (%s) at %s" % (item["client"], item["upgrade"], item["fork"], time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(item["activation"])))
+    off = [say(item) for item in found if item["scheduled"] is False and item["active"]]
+    ahead = [say(item) for item in found if item["scheduled"] is False and not item["active"]]
+    return off, ahead
+
+
+def metrics(found, ready, live):
+    """Prometheus text exposition of what the endpoint knows."""
+    lines = [
+        "# HELP defimon_client_schedules_upgrade Whether the running client schedules the network upgrade at the stack's catalog time: 1 yes, 0 no, -1 it did not say.",
+        "# TYPE defimon_client_schedules_upgrade gauge",
+    ]
+    for item in found:
+        value = {True: 1, False: 0, None: -1}[item["scheduled"]]
+        lines.append('defimon_client_schedules_upgrade{client="%s",upgrade="%s",activation="%d"} %d' % (item["client"], item["upgrade"], item["activation"], value))
+    lines += [
+        "# HELP defimon_node_ready 1 while /health answers 200.",
+        "# TYPE defimon_node_ready gauge",
+        "defimon_node_ready %d" % (1 if ready else 0),
+        "# HELP defimon_node_live 1 while /health/live answers 200.",
+        "# TYPE defimon_node_live gauge",
+        "defimon_node_live %d" % (1 if live else 0),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def fetch(url, body=None):
@@ -151,24 +261,49 @@ def observe(geth, beacon):
     )
 
 
+def client_configs(server, now):
+    """geth's eth_config and Lighthouse's spec, read again every CONFIG_SECONDS."""
+    with server.lock:
+        if server.configs is not None and now - server.configs_at < CONFIG_SECONDS:
+            return server.configs
+    configs = (rpc(server.geth, "eth_config", []), fetch(server.beacon.rstrip("/") + "/eth/v1/config/spec"))
+    answered = not any(isinstance(answer, Unreachable) for answer in configs)
+    with server.lock:
+        # What did not answer is asked again at the next request.
+        if answered:
+            server.configs, server.configs_at = configs, now
+    return configs
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "defimon-health"
 
     def do_GET(self):
         path = self.path.split("?")[0]
-        if path not in ("/health", "/health/live"):
-            self.answer(404, {"error": "not found; GET /health or /health/live"})
+        if path not in ("/health", "/health/live", "/metrics"):
+            self.answer(404, {"error": "not found; GET /health, /health/live or /metrics"})
             return
         server = self.server
         answers = observe(server.geth, server.beacon)
         now = int(time.time())
-        if path == "/health":
-            healthy, reasons, facts = judge(*answers, now, server.max_head_age)
+        found = schedules(*client_configs(server, now), server.upgrades, now)
+        off_chain, ahead = missing(found)
+        healthy, reasons, facts = judge(*answers, now, server.max_head_age)
+        reasons += ["%s, active: this node left the chain" % item for item in off_chain]
+        with server.lock:
+            live, live_reasons, server.progress = alive(server.progress, now, progress(*answers), server.stalled_after, answers[2], off_chain)
+        facts = dict(facts, upgrades=found, upgradesAhead=ahead)
+        if path == "/metrics":
+            text = metrics(found, not reasons, live).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(text)))
+            self.end_headers()
+            self.wfile.write(text)
+        elif path == "/health":
+            self.answer(200 if not reasons else 503, dict(facts, healthy=not reasons, reasons=reasons))
         else:
-            with server.lock:
-                healthy, reasons, server.progress = alive(server.progress, now, progress(*answers), server.stalled_after)
-            facts = {}
-        self.answer(200 if healthy else 503, dict(facts, healthy=healthy, reasons=reasons))
+            self.answer(200 if live else 503, {"healthy": live, "reasons": live_reasons, "upgradesAhead": ahead})
 
     def answer(self, status, body):
         text = (json.dumps(body, sort_keys=True) + "\n").encode()
@@ -195,6 +330,9 @@ def main():
     server.beacon = os.environ["BEACON_API_URL"]
     server.max_head_age = int(os.environ["MAX_HEAD_AGE_SECONDS"])
     server.stalled_after = int(os.environ["STALLED_AFTER_SECONDS"])
+    with open(os.environ["UPGRADES_FILE"]) as upgrades:
+        server.upgrades = json.load(upgrades)
+    server.configs, server.configs_at = None, 0
     # Nothing seen yet: the clock of a stall starts with the server.
     server.progress = (None, int(time.time()))
     server.lock = threading.Lock()

@@ -215,6 +215,29 @@ mount_data_disk() {
   resize2fs "$device" >/dev/null 2>&1 || log "resize2fs did not grow $device"
 }
 
+# A chain disk made from another node's snapshot (a group's seed image, a restore) carries
+# that node's P2P identity: geth's node key and node database, Lighthouse's network key
+# and ENR. Two nodes with one identity are one peer to the network, and their peers drop
+# one of them. The first time this VM mounts a disk it gives the disk its own identity;
+# the disk then names this VM (by its instance id), so a reboot keeps it.
+claim_data_disk() {
+  local me owner="" owner_file="$DATA_MOUNT/.defimon-instance"
+  me=$(metadata instance/id)
+  [ -f "$owner_file" ] && owner=$(cat "$owner_file")
+  [ "$owner" = "$me" ] && return 0
+  if [ -n "$owner" ] || [ -e "$DATA_MOUNT/geth/geth/nodekey" ] || [ -e "$DATA_MOUNT/lighthouse/beacon/network/key" ]; then
+    log "the chain disk was last used by instance ${owner:-(unknown)}: giving this node its own P2P identity"
+    # Containers Docker restarted at boot must not keep the old identity in memory.
+    if command -v docker >/dev/null 2>&1 && [ -f "$STACK_DIR/docker-compose.yml" ]; then
+      compose stop geth lighthouse || log "could not stop geth and lighthouse before the reset"
+    fi
+    rm -rf "$DATA_MOUNT/geth/geth/nodekey" "$DATA_MOUNT/geth/geth/nodes" \
+      "$DATA_MOUNT/lighthouse/beacon/network/key" "$DATA_MOUNT/lighthouse/beacon/network/enr.dat"
+  fi
+  echo "$me" >"$owner_file.new"
+  mv "$owner_file.new" "$owner_file"
+}
+
 make_data_directories() {
   local dirs dir owner
   dirs=$(attribute defimon-data-dirs)
@@ -360,6 +383,7 @@ configure_ops_agent() {
 
 main() {
   mount_data_disk
+  claim_data_disk
   configure_units
   install_docker
   make_data_directories

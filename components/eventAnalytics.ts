@@ -1,4 +1,5 @@
 import * as gcp from "@pulumi/gcp";
+import * as time from "@pulumiverse/time";
 import * as pulumi from "@pulumi/pulumi";
 import type { AnalyticsConfig } from "../lib/config";
 import { BigQueryColumn } from "../lib/eventSchema";
@@ -55,6 +56,10 @@ export class EventAnalytics extends pulumi.ComponentResource {
   /** Dead-letter subscriptions of the sinks, and the service agent's subscriber grants on the sinks. */
   readonly deadLetterSubscriptions: gcp.pubsub.Subscription[];
   readonly deadLetterSubscriberGrants: gcp.pubsub.SubscriptionIAMMember[];
+  /** The waits for the sinks' grants to reach Pub/Sub (IAM propagation), one per sink. */
+  readonly grantPropagation: time.Sleep[] = [];
+  /** The sinks' subscription IDs (`<topic>-bigquery`, `<topic>-archive`): monitoring watches their backlog and dead letters like a consumer's. */
+  readonly sinkSubscriptionNames: string[];
 
   constructor(name: string, args: EventAnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("defimon:analytics:EventAnalytics", name, {}, opts);
@@ -99,8 +104,22 @@ export class EventAnalytics extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const sink = (part: string, subscriptionName: string, config: Partial<gcp.pubsub.SubscriptionArgs>, ready: pulumi.Resource[]) =>
-      new gcp.pubsub.Subscription(
+    /**
+     * Pub/Sub checks its agent's permissions when the subscription is created, and a grant
+     * made seconds before may not have reached it yet: the provider retries only
+     * PubsubTopicProjectNotReady (resource_pubsub_subscription.go), and its own tests of
+     * these subscriptions failed this way 25-35 % of the time (hashicorp/terraform-provider-google
+     * #19085, #17397). So the subscription waits for the grants, then 90 s more, once: the
+     * wait runs again only when a grant changes.
+     */
+    const sink = (part: string, subscriptionName: string, config: Partial<gcp.pubsub.SubscriptionArgs>, grants: (gcp.bigquery.IamMember | gcp.storage.BucketIAMMember)[]) => {
+      const propagated = new time.Sleep(
+        `${name}-${part}-grants-propagate`,
+        { createDuration: "90s", triggers: Object.fromEntries(grants.map((grant, index) => [`grant${index}`, grant.id])) },
+        { parent: this, dependsOn: grants },
+      );
+      this.grantPropagation.push(propagated);
+      return new gcp.pubsub.Subscription(
         `${name}-${part}-subscription`,
         {
           name: subscriptionName,
@@ -109,9 +128,9 @@ export class EventAnalytics extends pulumi.ComponentResource {
           labels: { ...args.labels, consumer: part },
           ...config,
         },
-        // Pub/Sub checks its agent's permissions when the subscription is created.
-        { ...stateful, dependsOn: ready },
+        { ...stateful, dependsOn: [propagated] },
       );
+    };
 
     const bigQueryName = `${args.topicName}-bigquery`;
     this.bigQuerySubscription = sink(
@@ -158,6 +177,7 @@ export class EventAnalytics extends pulumi.ComponentResource {
       sinks.push(["archive", archiveName, this.archiveSubscription]);
     }
 
+    this.sinkSubscriptionNames = sinks.map(([, source]) => source);
     this.deadLetterSubscriptions = sinks.map(
       ([part, source]) =>
         new gcp.pubsub.Subscription(

@@ -54,6 +54,12 @@ interface PromQlSpec {
   query: pulumi.Input<string>;
   duration: string;
   runbook: string;
+  /**
+   * Monitoring refuses a PromQL condition on a metric it has not seen unless validation is
+   * off ("PromQL in alerting policies", limitations): on for metrics that exist only once
+   * the node has run (geth's, the health endpoint's).
+   */
+  disableMetricValidation?: boolean;
 }
 
 interface AbsenceSpec {
@@ -105,12 +111,31 @@ export function metricFilters(args: Pick<OperabilityArgs, "subscriptionNames" | 
  * is valid only for DELTA and CUMULATIVE metrics and the API refuses it on a gauge.
  */
 export function gethStalledQuery(nodes: WatchedNodes, minutes: number): pulumi.Output<string> {
-  return pulumi.interpolate`changes(chain_head_block{job="geth",${headSelector(nodes)}}[${minutes}m]) == 0`;
+  return pulumi.interpolate`changes(chain_head_block{job="geth",${nodeSelector(nodes)}}[${minutes}m]) == 0`;
 }
 
-/** The PromQL label matcher of the watched nodes' geth. */
-function headSelector(nodes: WatchedNodes): pulumi.Output<string> {
+/**
+ * PromQL for "geth reports no head block": on one host, its series is absent; on a
+ * group, fewer nodes report one than there are nodes (`or vector(0)`: none at all counts).
+ */
+export function gethDownQuery(nodes: WatchedNodes): pulumi.Output<string> {
+  return "baseInstanceName" in nodes
+    ? pulumi.output(`(count(chain_head_block{job="geth",namespace=~"${groupNamespace(nodes.baseInstanceName)}"}) or vector(0)) < ${nodes.replicas}`)
+    : pulumi.interpolate`absent(chain_head_block{job="geth",${nodeSelector(nodes)}})`;
+}
+
+/** The PromQL label matcher of the watched nodes (the Ops Agent's namespace label). */
+function nodeSelector(nodes: WatchedNodes): pulumi.Output<string> {
   return "baseInstanceName" in nodes ? pulumi.output(`namespace=~"${groupNamespace(nodes.baseInstanceName)}"`) : pulumi.interpolate`namespace="${nodes.instanceId}/${nodes.instanceName}"`;
+}
+
+/**
+ * PromQL for "a running client does not schedule one of its network's upgrades"
+ * (boot/health.py's defimon_client_schedules_upgrade: 0), on the watched nodes. Before the
+ * upgrade this is the warning; after it, the node has left the chain.
+ */
+export function clientMissesUpgradeQuery(nodes: WatchedNodes): pulumi.Output<string> {
+  return pulumi.interpolate`defimon_client_schedules_upgrade{job="defimon-health",${nodeSelector(nodes)}} == 0`;
 }
 
 /**
@@ -218,11 +243,15 @@ export class Operability extends pulumi.ComponentResource {
         aligner: "ALIGN_MEAN",
         runbook: "Lower defimon:node.gethCache or move to a larger machine type.",
       },
+      // PromQL with metric validation off: geth's metrics exist in Cloud Monitoring only once
+      // the Ops Agent has scraped a running geth, and Monitoring refuses a condition on a
+      // metric it has not seen (a filter: 404 "Cannot find metric(s)").
       "geth-down": {
-        kind: "absent",
+        kind: "promql",
         title: "DEFIMON node: geth reports no head block",
-        filter: filters.gethHead,
+        query: gethDownQuery(args.nodes),
         duration: "600s",
+        disableMetricValidation: true,
         runbook: "geth is down or its metrics are: docker compose ps and logs geth on the host.",
       },
       "geth-stalled": {
@@ -230,7 +259,17 @@ export class Operability extends pulumi.ComponentResource {
         title: "DEFIMON node: geth's head block stopped moving",
         query: gethStalledQuery(args.nodes, args.alerts.headStallMinutes),
         duration: "60s",
+        disableMetricValidation: true,
         runbook: "geth follows the chain no more: check Lighthouse (the Engine API, the JWT), peers, and disk space.",
+      },
+      "client-misses-upgrade": {
+        kind: "promql",
+        title: "DEFIMON node: a client does not schedule the network's upgrade",
+        query: clientMissesUpgradeQuery(args.nodes),
+        duration: "300s",
+        disableMetricValidation: true,
+        runbook:
+          "The running geth or Lighthouse does not schedule an upgrade of its network (the health endpoint's /health lists which, from eth_config and /eth/v1/config/spec). Before the activation: pin a release that schedules it (README, Following the chain through upgrades) and roll the node. After it: the node has left the chain; the same.",
       },
       ...("baseInstanceName" in args.nodes
         ? {
@@ -239,6 +278,7 @@ export class Operability extends pulumi.ComponentResource {
               title: `DEFIMON nodes: fewer than ${args.nodes.replicas} follow the chain`,
               query: nodesFollowingQuery(args.nodes.baseInstanceName, args.nodes.replicas),
               duration: "300s",
+              disableMetricValidation: true,
               runbook:
                 "A node is down, syncing or stuck, and the balancer serves from fewer. gcloud compute instance-groups managed list-instances (health, current action); gcloud compute backend-services get-health; the node's geth and Lighthouse logs. Autohealing recreates a node whose chain stood still for defimon:node.stalledAfterSeconds.",
             },
@@ -254,7 +294,7 @@ export class Operability extends pulumi.ComponentResource {
             ? { conditionThreshold: { filter: spec.filter, comparison: spec.comparison, thresholdValue: spec.threshold, duration: spec.duration, aggregations } }
             : spec.kind === "absent"
               ? { conditionAbsent: { filter: spec.filter, duration: spec.duration, aggregations } }
-              : { conditionPrometheusQueryLanguage: { query: spec.query, duration: spec.duration, evaluationInterval: "60s" } };
+              : { conditionPrometheusQueryLanguage: { query: spec.query, duration: spec.duration, evaluationInterval: "60s", ...(spec.disableMetricValidation ? { disableMetricValidation: true } : {}) } };
         return [
           key,
           new gcp.monitoring.AlertPolicy(

@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeConfig } from "../lib/config";
 import { hostLayout, ports } from "../lib/hostLayout";
+import { seedImageDescription } from "../lib/snapshots";
 import { bootDiskGb, chainSnapshotSchedule, hostImage, NodeArgs, nodeAccount, nodeMachine, nodeMetadata } from "./nodeParts";
 
 export interface NodeGroupArgs extends NodeArgs {
@@ -11,10 +12,14 @@ export interface NodeGroupArgs extends NodeArgs {
   /** Zones the group spreads its nodes over, evenly: at least two (all of the region's by default). */
   zones: string[];
   /**
-   * The snapshot new nodes' chain disks are created from (the schedule's newest, looked up
-   * at deploy time); absent: new nodes start with an empty disk and sync from scratch.
+   * Where new nodes' chain disks come from; absent: an empty disk that syncs from scratch.
+   * The group keeps a seed image (`imageName`, 1 to 63 characters) made from `snapshot`,
+   * and the template creates disks from the image: a snapshot the schedule deletes after
+   * its retention is no seed a month later, and the image lasts. `follow`: a new snapshot
+   * makes a new image (and template), for a snapshot config names; false for the newest
+   * snapshot, whose image is made once (else every daily snapshot would change the plan).
    */
-  seedSnapshot?: pulumi.Input<string>;
+  seed?: { snapshot: pulumi.Input<string>; imageName: string; follow: boolean };
   /** Instance names: `<base>-<4 random characters>`; 1 to 58 characters. */
   baseInstanceName: string;
 }
@@ -22,8 +27,14 @@ export interface NodeGroupArgs extends NodeArgs {
 /** Group health checks: how often, and how many answers in a row decide. */
 const readiness = { checkIntervalSec: 10, timeoutSec: 5, healthyThreshold: 2, unhealthyThreshold: 3 };
 const liveness = { checkIntervalSec: 30, timeoutSec: 10, healthyThreshold: 1, unhealthyThreshold: 3 };
-/** Autohealing waits this long after a node starts before it judges it (boot, Docker, geth's start). */
-export const autohealingDelaySeconds = 900;
+/**
+ * Autohealing waits this long after a node starts before it judges it: until the health
+ * endpoint can answer at all, a worst-case first boot. boot/startup.sh bounds each wait:
+ * the package manager's lock (900 s), required metadata (120 s), the data disk (60 s),
+ * the secrets while IAM grants propagate (600 s); then Docker, the Ops Agent and the
+ * images (allow 600 s): 2280 s, rounded up. Compute Engine takes 0 to 3600 s.
+ */
+export const autohealingDelaySeconds = 2400;
 
 /**
  * N Geth nodes on a regional managed instance group (Compute Engine's own engine for
@@ -46,6 +57,8 @@ export class NodeGroup extends pulumi.ComponentResource {
   /** The balancer's internal address: the services' and nodeInternalRpcUrl's RPC endpoint. */
   readonly rpcAddress: gcp.compute.Address;
   readonly template: gcp.compute.InstanceTemplate;
+  /** The image new nodes' chain disks are created from, when the group has a seed. */
+  readonly seedImage?: gcp.compute.Image;
   /** /health: in the balancer while synced with a recent head. */
   readonly readyCheck: gcp.compute.HealthCheck;
   /** /health/live: recreated when the chain stood still for defimon:node.stalledAfterSeconds. */
@@ -74,11 +87,24 @@ export class NodeGroup extends pulumi.ComponentResource {
       ws: pulumi.interpolate`ws://${this.rpcAddress.address}:${ports.gethWs}`,
     };
 
+    if (args.seed) {
+      this.seedImage = new gcp.compute.Image(
+        `${name}-seed`,
+        {
+          name: args.seed.imageName,
+          description: pulumi.output(args.seed.snapshot).apply((snapshot) => seedImageDescription(args.node.network, snapshot)),
+          sourceSnapshot: args.seed.snapshot,
+          // Beside the nodes, as their snapshots are.
+          storageLocations: [args.region],
+          labels: args.labels,
+        },
+        // The snapshot it was made from may be deleted: the image does not depend on it.
+        { parent: this, ...(args.seed.follow ? {} : { ignoreChanges: ["sourceSnapshot", "description"] }) },
+      );
+    }
+
     const { bootDiskType, ...machine } = nodeMachine(args, this.serviceAccount);
-    const metadata = nodeMetadata(args, {
-      health: { image: args.pinnedImages.health, maxHeadAgeSeconds: args.node.maxHeadAgeSeconds, stalledAfterSeconds: args.node.stalledAfterSeconds },
-      rpc,
-    });
+    const metadata = nodeMetadata(args, { group: true, rpc });
     this.template = new gcp.compute.InstanceTemplate(
       `${name}-template`,
       {
@@ -95,7 +121,7 @@ export class NodeGroup extends pulumi.ComponentResource {
             diskSizeGb: args.node.dataDiskSizeGb,
             provisionedIops: args.node.dataDiskIops,
             provisionedThroughput: args.node.dataDiskThroughputMibps,
-            sourceSnapshot: args.seedSnapshot,
+            sourceImage: this.seedImage?.selfLink,
             // Every node's chain disk on the daily schedule.
             resourcePolicies: this.snapshotSchedule.id,
             labels: args.labels,
@@ -125,6 +151,9 @@ export class NodeGroup extends pulumi.ComponentResource {
         distributionPolicyZones: args.zones,
         distributionPolicyTargetShape: "EVEN",
         autoHealingPolicies: { healthCheck: this.liveCheck.id, initialDelaySec: autohealingDelaySeconds },
+        // A repair recreates a node from the group's current template, not the one it was made
+        // from ("update on repair"): else a node healed after an upgrade runs the old release.
+        instanceLifecyclePolicy: { forceUpdateOnRepair: "YES", defaultActionOnFailure: "REPAIR" },
         // A protected stack's chain disks outlive the group (as one host's disk outlives `pulumi
         // destroy`); a test stack's go with their nodes, so that it destroys cleanly.
         statefulDisks: [{ deviceName: hostLayout.dataDeviceName, deleteRule: args.protect ? "NEVER" : "ON_PERMANENT_INSTANCE_DELETION" }],
@@ -154,6 +183,9 @@ export class NodeGroup extends pulumi.ComponentResource {
         healthChecks: this.readyCheck.id,
         backends: [{ group: this.group.instanceGroup, balancingMode: "CONNECTION" }],
         connectionDrainingTimeoutSec: 30,
+        // A WebSocket client stays on its node as long as the connection lives: by default
+        // even once that node falls behind. Never: its connections are moved off it.
+        connectionTrackingPolicy: { connectionPersistenceOnUnhealthyBackends: "NEVER_PERSIST" },
       },
       { parent: this },
     );

@@ -12,7 +12,8 @@ import { bootDiskType, familyOf } from "../lib/gce";
 import { dataDirectories } from "../lib/hostLayout";
 import { ArtifactRepository } from "../lib/images";
 import { bootMetadata, bootScripts, SecretFile } from "../lib/render/bootMetadata";
-import { ComposeInput, composeFiles, renderCompose } from "../lib/render/compose";
+import { scheduledUpgrades } from "../lib/clientCurrency";
+import { composeFiles, renderCompose, renderUpgrades } from "../lib/render/compose";
 import { renderGethToml } from "../lib/render/gethToml";
 import { renderOpsAgentConfig } from "../lib/render/opsAgent";
 import { renderGrafanaDatasources, renderPrometheusYml } from "../lib/render/prometheus";
@@ -33,14 +34,17 @@ export interface NodeArgs {
    * 65536 GB; grows in place), type (one the family attaches; the boot disk follows the
    * family too) and Hyperdisk performance, network, gethCache, maxPeers (10-200), checkpointSyncUrl.
    */
-  node: Pick<NodeConfig, "machineType" | "dataDiskSizeGb" | "dataDiskType" | "dataDiskIops" | "dataDiskThroughputMibps" | "network" | "gethCache" | "maxPeers" | "checkpointSyncUrl">;
+  node: Pick<
+    NodeConfig,
+    "machineType" | "dataDiskSizeGb" | "dataDiskType" | "dataDiskIops" | "dataDiskThroughputMibps" | "network" | "gethCache" | "maxPeers" | "checkpointSyncUrl" | "maxHeadAgeSeconds" | "stalledAfterSeconds"
+  >;
   subnetId: pulumi.Input<string>;
   /** Network tag the firewall rules target. */
   networkTag: string;
   /**
    * Every image the node runs, pinned (`repo:tag@sha256:...`), by container: geth,
-   * lighthouse, prometheus, grafana, each service, and health on a group's nodes
-   * (components/imagePins.ts resolves them).
+   * lighthouse, prometheus, grafana, health, each service (components/imagePins.ts
+   * resolves them).
    */
   pinnedImages: Record<string, string>;
   /** Artifact Registry repositories those images come from: the node's account gets reader on each, nothing more. */
@@ -105,13 +109,17 @@ export function chainSnapshotSchedule(name: string, region: string, snapshots: S
   );
 }
 
-/** The boot metadata: the compose project and its files, secrets to fetch, data directories, the Ops Agent's config. */
+/**
+ * The boot metadata: the compose project and its files, secrets to fetch, data
+ * directories, the Ops Agent's config. `node.group`: a group's node (the health endpoint
+ * answers Google's health checkers), else one VM with its own address.
+ */
 export function nodeMetadata(
   args: NodeArgs,
-  node: Pick<ComposeInput, "health"> & { externalIp?: pulumi.Input<string>; rpc?: { http: pulumi.Input<string>; ws: pulumi.Input<string> } },
+  node: { group?: boolean; externalIp?: pulumi.Input<string>; rpc?: { http: pulumi.Input<string>; ws: pulumi.Input<string> } },
 ): pulumi.Output<Record<string, string>> {
   return pulumi.all([node.externalIp, args.eventStreamEnv, node.rpc?.http, node.rpc?.ws]).apply(([externalIp, env, http, ws]) => {
-    const { geth, lighthouse, prometheus, grafana, health: _health, ...services } = args.pinnedImages;
+    const { geth, lighthouse, prometheus, grafana, health, ...services } = args.pinnedImages;
     return bootMetadata({
       files: {
         [composeFiles.compose]: renderCompose({
@@ -120,14 +128,20 @@ export function nodeMetadata(
           checkpointSyncUrl: args.node.checkpointSyncUrl,
           images: { geth, lighthouse, prometheus, grafana },
           services: Object.fromEntries(Object.entries(args.services).map(([service, s]) => [service, { ...s, image: services[service] }])),
-          ...(node.health ? { health: node.health } : {}),
+          health: {
+            image: health,
+            maxHeadAgeSeconds: args.node.maxHeadAgeSeconds,
+            stalledAfterSeconds: args.node.stalledAfterSeconds,
+            publish: node.group ? "all" : "loopback",
+          },
           ...(http && ws ? { rpc: { http, ws } } : {}),
         }),
         [composeFiles.gethToml]: renderGethToml({ gethCache: args.node.gethCache, maxPeers: args.node.maxPeers }),
         [composeFiles.prometheus]: renderPrometheusYml(args.services),
         [composeFiles.grafanaDatasources]: renderGrafanaDatasources(),
         [composeFiles.env]: env,
-        ...(node.health ? { [composeFiles.health]: bootScripts.health } : {}),
+        [composeFiles.health]: bootScripts.health,
+        [composeFiles.upgrades]: renderUpgrades(scheduledUpgrades(args.node.network)),
       },
       secrets: args.secretFiles,
       dataDirectories,

@@ -178,6 +178,23 @@ function at(upgrade: NetworkUpgrade): string {
   return `${utc(upgrade.activation)} (epoch ${upgrade.epoch})`;
 }
 
+/** What the health endpoint checks the running clients against (boot/health.py's UPGRADES). */
+export interface HealthUpgrade {
+  upgrade: string;
+  execution: string;
+  consensus: string;
+  /** Activation, Unix seconds. */
+  time: number;
+  epoch: number;
+}
+
+/** The network's scheduled upgrades (targeted dates are not final: a client cannot schedule them yet). */
+export function scheduledUpgrades(network: NetworkName, catalog: UpgradesCatalog = upgrades): HealthUpgrade[] {
+  return (catalog.networks[network] ?? [])
+    .filter((upgrade) => upgrade.status === "scheduled")
+    .map(({ upgrade, execution, consensus, activation, epoch }) => ({ upgrade, execution, consensus, time: Date.parse(activation) / 1000, epoch }));
+}
+
 /** Judges the pinned images against the catalogs at `now`. */
 export function clientCurrency(input: CurrencyInput, catalogs = { upgrades, support }): Currency {
   const problems: string[] = [];

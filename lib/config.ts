@@ -13,6 +13,7 @@ import { parseDuration } from "./durations";
 import { ports } from "./hostLayout";
 import { defaultImages, parseImageReference } from "./images";
 import { clientCurrency } from "./clientCurrency";
+import { unreachablePerformance } from "./diskPerformance";
 import * as clock from "./clock";
 import { diskLimits, diskTypes, familyDiskTypes, isOfferedRegion, machineTypeIn, offeredRegions, zonesOf } from "./gce";
 import servicePrices from "../data/service-prices.json";
@@ -120,11 +121,11 @@ const consumerFields = z.strictObject({
   minimumBackoff: delivery.minimumBackoff.optional(),
   maximumBackoff: delivery.maximumBackoff.optional(),
   maxDeliveryAttempts: delivery.maxDeliveryAttempts.optional(),
-  /** Only messages whose attributes match (Pub/Sub's filter syntax, at most 256 bytes; fixed once created). */
+  /** Only messages whose attributes match (Pub/Sub's filter syntax, at most 256 bytes; fixed once created: a change replaces the subscription, its backlog lost). */
   filter: z.string({ error: "a Pub/Sub filter such as attributes.network = \"mainnet\"" }).max(256, { error: "at most 256 bytes (Pub/Sub's limit on a filter)" }).optional(),
   /** Pub/Sub's exactly-once delivery: an acked message is not redelivered (the client must use the ack result). */
   exactlyOnceDelivery: z.boolean({ error: "true or false" }).default(false),
-  /** Deliver messages with the same ordering key in publish order (publishers must set the key). */
+  /** Deliver messages with the same ordering key in publish order (publishers must set the key; fixed once created: a change replaces the subscription, its backlog lost). */
   messageOrdering: z.boolean({ error: "true or false" }).default(false),
 });
 
@@ -648,6 +649,14 @@ function hostProblems(node: ParsedConfig["node"], region: string): string[] {
   return problems;
 }
 
+/** What the plan says of a valid host: a disk whose performance its machine cannot reach. */
+function hostWarnings(node: ParsedConfig["node"], region: string): string[] {
+  const shape = machineTypeIn(region, node.machineType);
+  if (typeof shape === "string") return [];
+  const unreachable = unreachablePerformance(node.machineType, shape.family, shape.vcpus, node.dataDiskType, node.dataDiskSizeGb);
+  return unreachable ? [unreachable] : [];
+}
+
 /** Where a failing value sits in the raw input: an array's problems take the whole array out. */
 function repairPaths(issue: z.core.$ZodIssue): PropertyKey[][] {
   const path = issue.code === "unrecognized_keys" ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
@@ -697,8 +706,8 @@ export function parseStackConfig(raw: Record<string, unknown>, provider: Provide
     ...result.data,
     // A group spreads its nodes evenly over every zone of the region.
     node: { ...result.data.node, ...location, groupZones: zonesOf(location.region) },
-    /** What the plan warns of (pulumi.log.warn): upgrades and support ends ahead. */
-    warnings: currency?.notices ?? [],
+    /** What the plan warns of (pulumi.log.warn): upgrades and support ends ahead, disk performance the machine cannot reach. */
+    warnings: [...(currency?.notices ?? []), ...hostWarnings(result.data.node, location.region)],
   };
 }
 

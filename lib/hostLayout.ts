@@ -37,6 +37,6 @@ export const ports = {
   grafana: 3000,
   /** Grafana on the host, as in the guide. */
   grafanaHost: 3002,
-  /** boot/health.py on a group's nodes: /health (balancer) and /health/live (autohealing). */
+  /** boot/health.py: /health (a group's balancer), /health/live (its autohealing), /metrics (Prometheus, the Ops Agent). */
   health: 8558,
 };

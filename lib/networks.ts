@@ -25,7 +25,8 @@ export const networks: Record<NetworkName, EthereumNetwork> = {
     chainId: 1,
     gethFlag: "--mainnet",
     minDataDiskGb: 2000,
-    consensusMemoryMb: 8192,
+    // Lighthouse 8.1.3 on mainnet: about 14 GiB (eth-docker's ResourceUsage, April 2026).
+    consensusMemoryMb: 14336,
     checkpointSyncUrl: "https://mainnet.checkpoint.sigp.io",
   },
   sepolia: {

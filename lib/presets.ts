@@ -84,7 +84,10 @@ export const presets: Record<PresetName, Preset> = {
   standard: {
     eventStream: { maxMessages: 1000, batchSize: 100, maxConcurrentPublishers: 10, ...commonPacing },
     // 8 vCPU / 32 GiB: geth's recommendation (8 cores, 16 GB+) with room for Lighthouse.
-    node: { network: "sepolia", machineType: "n2-standard-8", dataDiskSizeGb: 1200, dataDiskType: "pd-ssd", gethCache: 4096, replicas: 1 },
+    // pd-balanced: an 8-vCPU N2 reaches at most 15,000 IOPS and 800 MiB/s on either SSD type
+    // (data/disk-performance.json), which 1,200 GB of pd-balanced nearly gives; pd-ssd's
+    // 42,000 would be paid for and unreachable.
+    node: { network: "sepolia", machineType: "n2-standard-8", dataDiskSizeGb: 1200, dataDiskType: "pd-balanced", gethCache: 4096, replicas: 1 },
     operations: { oldestUnackedAgeSeconds: 900, backlogMessages: 100_000, snapshotRetentionDays: 7, messagesPerMonth: 100_000_000, averageMessageBytes: 2048 },
   },
   "high-load": {
@@ -93,7 +96,9 @@ export const presets: Record<PresetName, Preset> = {
     // and the RPC load of the DEFIMON services.
     // Two nodes in two zones: a zone incident, a stuck sync or a geth upgrade no longer takes
     // every service's RPC down (the policy pack asks protected stacks for two or more).
-    node: { network: "mainnet", machineType: "n2-highmem-8", dataDiskSizeGb: 2500, dataDiskType: "pd-ssd", gethCache: 8192, replicas: 2 },
+    // pd-balanced: 2,500 GB of it give 18,000 IOPS, beyond the 15,000 an 8-vCPU N2 reaches;
+    // pd-ssd's 81,000 were paid for and unreachable (data/disk-performance.json).
+    node: { network: "mainnet", machineType: "n2-highmem-8", dataDiskSizeGb: 2500, dataDiskType: "pd-balanced", gethCache: 8192, replicas: 2 },
     // High load: minutes of lag matter; a mainnet resync takes days, so keep two weeks.
     operations: { oldestUnackedAgeSeconds: 300, backlogMessages: 1_000_000, snapshotRetentionDays: 14, messagesPerMonth: 1_000_000_000, averageMessageBytes: 2048 },
   },

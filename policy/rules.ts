@@ -240,7 +240,7 @@ export const deadLetteringGranted: StackValidationPolicy = {
 export const nodeGroupsHealthChecked: StackValidationPolicy = {
   name: "node-groups-health-checked",
   description:
-    "Every managed instance group autoheals on an HTTP health check with a request path (a TCP check passes a node whose geth answers nothing useful), and every internal load balancer in front of one checks its backends' health.",
+    "Every managed instance group autoheals on an HTTP health check with a request path (a TCP check passes a node whose geth answers nothing useful), to its current template (forceUpdateOnRepair), and every internal load balancer in front of one checks its backends' health and moves connections off an unhealthy one.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const checks = args.resources.filter((r) => r.type === "gcp:compute/healthCheck:HealthCheck" || r.type === "gcp:compute/regionHealthCheck:RegionHealthCheck");
@@ -255,9 +255,17 @@ export const nodeGroupsHealthChecked: StackValidationPolicy = {
       const healing = [group.props.autoHealingPolicies].flat().filter(Boolean)[0];
       if (!healing?.healthCheck) report(`group ${group.name} has no autohealing health check: a dead node stays in the group`, group.urn);
       else if (httpPath(healing.healthCheck) === "not-http") report(`group ${group.name} autoheals on a check without an HTTP request path: it cannot tell a stuck node from a working one`, group.urn);
+      // Compute Engine's "update on repair": without it a repair recreates the node from the template it was made from.
+      if (healing?.healthCheck && group.props.instanceLifecyclePolicy?.forceUpdateOnRepair !== "YES") {
+        report(`group ${group.name} repairs nodes from their original template (instanceLifecyclePolicy.forceUpdateOnRepair is not YES): a node healed after an upgrade would run the old release`, group.urn);
+      }
     }
     for (const backend of args.resources.filter((r) => r.type === "gcp:compute/regionBackendService:RegionBackendService" || r.type === "gcp:compute/backendService:BackendService")) {
       if (![backend.props.healthChecks].flat().filter(Boolean).length) report(`backend service ${backend.name} has no health check: it would send RPC to nodes that are behind or down`, backend.urn);
+      // Internal passthrough balancers keep connections on an unhealthy backend by default (connection tracking).
+      if (backend.props.loadBalancingScheme === "INTERNAL" && backend.props.connectionTrackingPolicy?.connectionPersistenceOnUnhealthyBackends !== "NEVER_PERSIST") {
+        report(`backend service ${backend.name} keeps connections on unhealthy backends (connectionTrackingPolicy.connectionPersistenceOnUnhealthyBackends is not NEVER_PERSIST): WebSocket clients stay on a node that fell behind`, backend.urn);
+      }
     }
   },
 };

@@ -76,12 +76,12 @@ function writeFiles(files: Record<string, string>): string {
   return dir;
 }
 
-const bootFiles = [".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "ops-agent.yaml", "prometheus.yml", "shutdown.sh", "startup.sh"];
+const bootFiles = [".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "health.py", "ops-agent.yaml", "prometheus.yml", "shutdown.sh", "startup.sh", "upgrades.json"];
 
-// dev runs one host; prod's preset a group of nodes, whose template carries the health endpoint too.
+// dev runs one host; prod's preset a group of nodes, from a template: the same files.
 describe.each([
   ["dev", "defimon-node-vm", bootFiles],
-  ["prod", "defimon-node-template", [...bootFiles, "health.py"].sort()],
+  ["prod", "defimon-node-template", bootFiles],
 ])("boot files of stack %s (%s)", (stack, vm, expected) => {
   let vmDir: string;
   let files: Record<string, string>;

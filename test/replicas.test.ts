@@ -6,8 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { renderedFiles } from "../lib/plan/format";
-import { newestChainSnapshot } from "../lib/snapshots";
-import { Golden, goldenFile, singleHosts } from "./golden/record";
+import { newestChainSnapshot, newestSeed, seedImageDescription } from "../lib/snapshots";
+import { Golden, goldenFile, singleHosts } from "./golden/singleHosts";
 import { digestDiff, planDigest, PlanDigest } from "./helpers/planDigest";
 import { named, ofType, Plan, planStack } from "./helpers/run";
 
@@ -65,7 +65,7 @@ describe("replicas: 3", () => {
     const chain = disks.find((disk) => disk.deviceName === "chaindata");
     // prod is protected: its chain disks outlive the group.
     expect(group.inputs.statefulDisks).toEqual([{ deviceName: "chaindata", deleteRule: "NEVER" }]);
-    expect(chain).toMatchObject({ boot: false, autoDelete: false, diskType: "pd-ssd", diskSizeGb: 2500 });
+    expect(chain).toMatchObject({ boot: false, autoDelete: false, diskType: "pd-balanced", diskSizeGb: 2500 });
     expect(chain.resourcePolicies).toMatch(/resourcePolicies\/defimon-node-snapshots-/);
     // Updates never surge a node beside itself, nor move it between zones.
     expect(group.inputs.updatePolicy).toMatchObject({ type: "OPPORTUNISTIC", maxSurgeFixed: 0, replacementMethod: "RECREATE", instanceRedistributionType: "NONE" });
@@ -86,6 +86,21 @@ describe("replicas: 3", () => {
     // Google's checkers may reach the endpoint; nothing else is opened for it.
     const healthRule = named(plan, "defimon-node-net-health-checks");
     expect(healthRule.inputs).toMatchObject({ sourceRanges: ["35.191.0.0/16", "130.211.0.0/22"], allows: [{ protocol: "tcp", ports: ["8558"] }] });
+  });
+
+  it("repairs a node from the current template, and moves connections off a node that turns unhealthy", () => {
+    expect(one("gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager").inputs.instanceLifecyclePolicy).toEqual({ forceUpdateOnRepair: "YES", defaultActionOnFailure: "REPAIR" });
+    expect(one("gcp:compute/regionBackendService:RegionBackendService").inputs.connectionTrackingPolicy).toEqual({ connectionPersistenceOnUnhealthyBackends: "NEVER_PERSIST" });
+  });
+
+  it("judges a new node only after the startup script's longest waits, plus 10 minutes for Docker and the images", () => {
+    const script = fs.readFileSync(path.join(__dirname, "..", "boot", "startup.sh"), "utf8");
+    // Each wait's bound, as the script spells it: the package manager's lock, metadata, the data disk, the secrets.
+    const bounds = [/SECONDS - started\)\) -ge (900) \]/, /SECONDS - started\)\) -ge (120) \]/, /"\$waited" -ge (60) \]/, /SECONDS - started\)\) -ge (600) \]/].map((pattern) => Number(pattern.exec(script)?.[1]));
+    expect(bounds).toEqual([900, 120, 60, 600]);
+    const delay = (one("gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager").inputs.autoHealingPolicies as any).initialDelaySec;
+    expect(delay).toBeGreaterThanOrEqual(bounds.reduce((sum, bound) => sum + bound, 600));
+    expect(delay).toBeLessThanOrEqual(3600);
   });
 
   it("points the services and nodeInternalRpcUrl at the balancer, and runs the health endpoint on every node", () => {
@@ -112,10 +127,11 @@ describe("replicas: 3", () => {
 
   it("seeds new nodes from the snapshot config names, or from none when the stack has none yet", async () => {
     const chain = (p: Plan) => (ofType(p, "gcp:compute/instanceTemplate:InstanceTemplate")[0].inputs.disks as any[]).find((disk) => disk.deviceName === "chaindata");
-    expect(chain(plan).sourceSnapshot).toBeUndefined();
+    expect(chain(plan).sourceImage).toBeUndefined();
+    expect(ofType(plan, "gcp:compute/image:Image")).toEqual([]);
     expect(plan.warnings).toEqual(["defimon:node.seedSnapshot = newest: the stack has no chain snapshot yet; new nodes start with an empty disk and sync from scratch (hours to days)"]);
     const named = await planStack("prod", { node: { replicas: 3, seedSnapshot: "defimon-chain-2026-11-24" } });
-    expect(chain(named).sourceSnapshot).toBe("projects/defimon-prod/global/snapshots/defimon-chain-2026-11-24");
+    expect(chain(named).sourceImage).toMatch(/\/global\/images\/defimon-seed-prod$/);
   });
 });
 
@@ -153,12 +169,42 @@ describe("newestChainSnapshot", () => {
     let asked: unknown;
     const link = await newestChainSnapshot("prod", async (args) => ((asked = args), { selfLink: "https://compute/snap-1" }));
     expect(link).toBe("https://compute/snap-1");
-    expect(asked).toEqual({ filter: 'labels.pulumi-stack = "prod" AND status = "READY"', mostRecent: true });
+    // Each expression in parentheses, as the API reference asks of a filter with more than one.
+    expect(asked).toEqual({ filter: '(labels.pulumi-stack = "prod") AND (status = "READY")', mostRecent: true });
   });
   it("is none when the provider finds none (the first deployment)", async () => {
     expect(await newestChainSnapshot("prod", noneLeft)).toBeUndefined();
   });
+  it("is none on a new project whose Compute Engine API is not on yet (its first preview)", async () => {
+    const disabled = () => Promise.reject(new Error("googleapi: Error 403: Compute Engine API has not been used in project 123456789012 before or it is disabled. Enable it by visiting ..., accessNotConfigured; reason: SERVICE_DISABLED"));
+    expect(await newestChainSnapshot("prod", disabled)).toBeUndefined();
+    expect(await newestSeed("prod", "defimon-seed-prod", { image: disabled, snapshot: disabled })).toEqual({ none: "the project's Compute Engine API is not on yet, so it has no snapshot" });
+  });
   it("stops the run on any other failure", async () => {
     await expect(newestChainSnapshot("prod", () => Promise.reject(new Error("googleapi: Error 403: Required 'compute.snapshots.list' permission")))).rejects.toThrow("403");
+  });
+});
+
+describe("a group's seed", () => {
+  const noImage = () => Promise.reject(new Error("error retrieving image information: googleapi: Error 404: The resource 'projects/p/global/images/defimon-seed-prod' was not found, notFound"));
+  const snapshot = (link: string) => async () => ({ selfLink: link });
+
+  it("keeps the seed image it made, whatever snapshot is newest now", async () => {
+    const image = async () => ({ description: seedImageDescription("mainnet", "https://compute/snap-1") });
+    expect(await newestSeed("prod", "defimon-seed-prod", { image, snapshot: snapshot("https://compute/snap-9") })).toEqual({ snapshot: "https://compute/snap-1" });
+  });
+
+  it("makes one from the newest snapshot when there is none", async () => {
+    expect(await newestSeed("prod", "defimon-seed-prod", { image: noImage, snapshot: snapshot("https://compute/snap-9") })).toEqual({ snapshot: "https://compute/snap-9" });
+  });
+
+  it("plans the template on the seed image, which ignores newer snapshots; a snapshot config names is followed", async () => {
+    const plan = await planStack("prod", { node: { seedSnapshot: "chain-2026-12-01" } });
+    const image = named(plan, "defimon-node-seed");
+    expect(image.inputs).toMatchObject({ name: "defimon-seed-prod", sourceSnapshot: "projects/defimon-prod/global/snapshots/chain-2026-12-01", storageLocations: ["europe-west1"] });
+    expect(image.ignoreChanges ?? []).toEqual([]);
+    const chain = (ofType(plan, "gcp:compute/instanceTemplate:InstanceTemplate")[0].inputs.disks as any[]).find((disk) => disk.deviceName === "chaindata");
+    expect(chain.sourceImage).toBe("https://www.googleapis.com/compute/v1/projects/defimon-prod/global/images/defimon-seed-prod");
+    expect(chain.sourceSnapshot).toBeUndefined();
   });
 });

@@ -49,7 +49,7 @@ describe.each([
     expect(count("gcp:compute/firewall:Firewall")).toBe(group ? 6 : 4);
     expect(count("gcp:secretmanager/secret:Secret")).toBe(2);
     expect(count("gcp:secretmanager/secretVersion:SecretVersion")).toBe(2);
-    expect(count("gcp:monitoring/alertPolicy:AlertPolicy")).toBe(group ? 10 : 9);
+    expect(count("gcp:monitoring/alertPolicy:AlertPolicy")).toBe(group ? 11 : 10);
     expect(count("gcp:monitoring/dashboard:Dashboard")).toBe(1);
     expect(count("gcp:compute/resourcePolicy:ResourcePolicy")).toBe(1);
   });
@@ -106,9 +106,8 @@ describe.each([
   });
 
   it("plans only images that can be pulled: published public tags, pinned to stand-in digests", () => {
-    // A group's nodes run the health endpoint too.
-    const health = expected.nodes > 1 ? ["python:3.13.16-alpine3.24"] : [];
-    expect(plan.standInImages).toEqual(["ethereum/client-go:v1.17.10", "grafana/grafana:13.3.2", "prom/prometheus:v3.13.3", ...health, "sigp/lighthouse:v8.3.3"]);
+    // Every node runs the health endpoint (python).
+    expect(plan.standInImages).toEqual(["ethereum/client-go:v1.17.10", "grafana/grafana:13.3.2", "prom/prometheus:v3.13.3", "python:3.13.16-alpine3.24", "sigp/lighthouse:v8.3.3"]);
   });
 
   it("enables Resource Manager (getProject and project IAM call it)", () => {
@@ -147,7 +146,7 @@ describe.each([
       });
       expect(named(plan, "defimon-node-vm").inputs.machineType).toBe(expected.machineType);
       expect(named(plan, "defimon-node-chaindata").inputs).toMatchObject({ size: expected.diskGb });
-      expect(Object.keys(plan.outputs.nodeImages as object).sort()).toEqual(["geth", "grafana", "lighthouse", "prometheus"]);
+      expect(Object.keys(plan.outputs.nodeImages as object).sort()).toEqual(["geth", "grafana", "health", "lighthouse", "prometheus"]);
     } else {
       expect(plan.outputs).toMatchObject({
         nodeNetwork: expected.network,

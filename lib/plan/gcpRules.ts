@@ -266,6 +266,30 @@ export function seriesProblems(filter: unknown, aligner: unknown, where: string)
   return [];
 }
 
+/**
+ * Metrics whose descriptors exist only once something has written them: Prometheus
+ * metrics (the Ops Agent's or Managed Prometheus'), custom, workload, external and
+ * log-based ones. Monitoring refuses an alert condition on one it has not seen: a filter
+ * answers 404 "Cannot find metric(s)" (hashicorp/terraform-provider-google#11102), a PromQL
+ * query is refused unless `disableMetricValidation` is set (Cloud Monitoring docs, "PromQL
+ * in alerting policies", limitations; the provider's `disable_metric_validation`).
+ */
+const writtenMetric = /^(prometheus|custom|workload|external)\.googleapis\.com\/|^logging\.googleapis\.com\/user\//;
+/** PromQL words that are not metric names. */
+const promqlWords = new Set(["by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset", "inf", "nan"]);
+
+/**
+ * The metric names a PromQL query reads: identifiers not followed by `(` (a function), not
+ * inside `{...}` or quotes, not after a grouping keyword. Google's own metrics are written
+ * with a domain (`compute_googleapis_com:instance_uptime`): a name without `:` is a
+ * Prometheus metric, which exists only once written.
+ */
+export function promqlMetrics(query: string): string[] {
+  const text = query.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\{[^}]*\}/g, "{}").replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, "");
+  const names = [...text.matchAll(/(?<![\w:.])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\w:])(?!\s*\()/g)].map((match) => match[1]);
+  return [...new Set(names.filter((name) => !promqlWords.has(name.toLowerCase()) && !/^\d/.test(name)))];
+}
+
 /** PromQL functions meant for counters: on a gauge they compute nonsense, and Google warns of it. */
 const counterFunctions = /\b(rate|irate|increase)\s*\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)/g;
 
@@ -285,6 +309,10 @@ export function alertPolicyProblems(inputs: State): string[] {
     const where = `condition ${index}`;
     const series = condition.conditionThreshold ?? condition.conditionAbsent;
     if (series) {
+      const metric = /metric\.type\s*=\s*"([^"]+)"/.exec(String(series.filter))?.[1];
+      if (metric && writtenMetric.test(metric)) {
+        problems.push(`${where}: a filter on ${metric}, which exists only once written: on a project where nothing wrote it yet Monitoring answers 404 "Cannot find metric(s)"; use a PromQL condition with disableMetricValidation`);
+      }
       if (!/^[0-9]+s$/.test(String(series.duration))) problems.push(`${where}: duration ${series.duration} is not whole seconds`);
       const aggregations: State[] = series.aggregations ?? [];
       if (!aggregations.length) problems.push(...seriesProblems(series.filter, undefined, where));
@@ -295,6 +323,10 @@ export function alertPolicyProblems(inputs: State): string[] {
       if (!String(promql.query ?? "").trim()) problems.push(`${where}: an empty PromQL query`);
       const interval = /^([0-9]+)s$/.exec(String(promql.evaluationInterval ?? "30s"));
       if (!interval || Number(interval[1]) === 0 || Number(interval[1]) % 30 !== 0) problems.push(`${where}: evaluationInterval ${promql.evaluationInterval} is not a positive multiple of 30s`);
+      const unwritten = promqlMetrics(String(promql.query ?? "")).filter((name) => !name.includes(":"));
+      if (unwritten.length && promql.disableMetricValidation !== true) {
+        problems.push(`${where}: PromQL on ${unwritten.join(", ")}, which Monitoring refuses until the metric has been written, unless disableMetricValidation is true`);
+      }
       for (const [, fn, name] of String(promql.query).matchAll(counterFunctions)) {
         if (metricKinds[`prometheus.googleapis.com/${name}/gauge`]) problems.push(`${where}: ${fn}() over the gauge ${name}; ${fn} is for counters`);
       }
@@ -383,6 +415,11 @@ export function namingProblems(type: string, inputs: State): string[] {
     case "gcp:compute/address:Address":
     case "gcp:compute/resourcePolicy:ResourcePolicy":
       return [...nameProblems(inputs), ...labelProblems(inputs.labels)];
+    case "gcp:compute/image:Image": {
+      // https://cloud.google.com/compute/docs/reference/rest/v1/images: exactly one source.
+      const sources = ["sourceDisk", "sourceImage", "sourceSnapshot", "rawDisk"].filter((field) => inputs[field] !== undefined);
+      return [...nameProblems(inputs), ...labelProblems(inputs.labels), ...(sources.length === 1 ? [] : [`an image takes exactly one of sourceDisk, sourceImage, sourceSnapshot, rawDisk; has ${sources.join(", ") || "none"}`])];
+    }
     default:
       return [];
   }

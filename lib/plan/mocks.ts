@@ -126,6 +126,10 @@ const computed: Record<string, Computed> = {
   "gcp:compute/healthCheck:HealthCheck": (n, i, p) => ({ id: `projects/${p.projectId}/global/healthChecks/${autoName(n, i)}`, state: { name: autoName(n, i) } }),
   "gcp:compute/regionBackendService:RegionBackendService": (n, i, p) => ({ id: `projects/${p.projectId}/regions/${i.region}/backendServices/${autoName(n, i)}`, state: { name: autoName(n, i) } }),
   "gcp:compute/forwardingRule:ForwardingRule": (n, i, p) => ({ id: `projects/${p.projectId}/regions/${i.region}/forwardingRules/${autoName(n, i)}`, state: { name: autoName(n, i) } }),
+  "gcp:compute/image:Image": (n, i, p) => {
+    const name = autoName(n, i);
+    return { id: `projects/${p.projectId}/global/images/${name}`, state: { name, selfLink: `https://www.googleapis.com/compute/v1/projects/${p.projectId}/global/images/${name}` } };
+  },
   "gcp:compute/resourcePolicy:ResourcePolicy": (n, i, p) => ({ id: `projects/${p.projectId}/regions/${i.region}/resourcePolicies/${autoName(n, i)}`, state: { name: autoName(n, i) } }),
   "gcp:monitoring/notificationChannel:NotificationChannel": (n, _i, p) => ({ id: `projects/${p.projectId}/notificationChannels/${n}` }),
   "gcp:monitoring/alertPolicy:AlertPolicy": (n, _i, p) => ({ id: `projects/${p.projectId}/alertPolicies/${n}`, state: { name: `projects/${p.projectId}/alertPolicies/${n}` } }),
@@ -163,6 +167,16 @@ const invokes: Record<string, (inputs: State, project: MockProject) => State> = 
   "gcp:compute/getSnapshot:getSnapshot": (i) => {
     const reason = `your filter has returned 0 snapshot(s). Please refine your filter or set most_recent to return exactly one snapshot (filter: ${i.filter})`;
     throw Object.assign(new Error(reason), { details: reason });
+  },
+  // Nor images: the provider's answer to an image looked up by a name that does not exist
+  // (data_source_google_compute_image.go wraps the API's 404).
+  "gcp:compute/getImage:getImage": (i, p) => {
+    const reason = `error retrieving image information: googleapi: Error 404: The resource 'projects/${p.projectId}/global/images/${i.name}' was not found, notFound`;
+    throw Object.assign(new Error(reason), { details: reason });
+  },
+  // Nor subscriptions (data_source_google_pubsub_subscription.go: "<id> not found").
+  "gcp:pubsub/getSubscription:getSubscription": (i, p) => {
+    throw new Error(`projects/${p.projectId}/subscriptions/${i.name} not found`);
   },
   "gcp:organizations/getClientConfig:getClientConfig": (_i, p) => ({
     project: p.projectId,

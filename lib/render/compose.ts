@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { dataDirectories, hostLayout, ports } from "../hostLayout";
+import type { HealthUpgrade } from "../clientCurrency";
 import { NetworkName, networks } from "../networks";
 import { gethPaths } from "./gethToml";
 
@@ -11,8 +12,13 @@ export interface ComposeInput {
    * their address from their peers' answers (geth --nat none, no --enr-address).
    */
   externalIp?: string;
-  /** On a group's nodes: the health endpoint (boot/health.py) and its limits. */
-  health?: { image: string; maxHeadAgeSeconds: number; stalledAfterSeconds: number };
+  /**
+   * The health endpoint (boot/health.py) on every node: its limits, and where its port
+   * is published: on
+   * every address for a group's health checkers (the firewall admits only Google's), on
+   * the host's loopback alone for one VM (the Ops Agent scrapes its /metrics).
+   */
+  health: { image: string; maxHeadAgeSeconds: number; stalledAfterSeconds: number; publish: "all" | "loopback" };
   /** Where the services reach JSON-RPC: default the node's own geth; a group's balancer. */
   rpc?: { http: string; ws: string };
   checkpointSyncUrl: string;
@@ -30,7 +36,14 @@ export const composeFiles = {
   grafanaDatasources: "grafana-datasources.yml",
   env: ".env",
   health: "health.py",
+  /** The network's upgrades the health endpoint checks the running clients against. */
+  upgrades: "upgrades.json",
 };
+
+/** upgrades.json: the health endpoint's copy of the network's scheduled upgrades (lib/clientCurrency.ts). */
+export function renderUpgrades(upgrades: HealthUpgrade[]): string {
+  return `${JSON.stringify(upgrades, null, 2)}\n`;
+}
 
 /**
  * The secrets each container reads, by container: the host writes them from Secret
@@ -168,26 +181,26 @@ export function composeProject(input: ComposeInput) {
     },
   };
 
-  if (input.health) {
-    services.health = {
-      ...common,
-      image: input.health.image,
-      // nobody: it reads only its own script and talks HTTP.
-      user: "65534:65534",
-      command: ["python3", "/app/health.py"],
-      volumes: [`./${composeFiles.health}:/app/health.py:ro`],
-      environment: {
-        GETH_RPC_URL: `http://geth:${ports.gethHttp}`,
-        BEACON_API_URL: `http://lighthouse:${ports.lighthouseHttp}`,
-        MAX_HEAD_AGE_SECONDS: String(input.health.maxHeadAgeSeconds),
-        STALLED_AFTER_SECONDS: String(input.health.stalledAfterSeconds),
-        PORT: String(ports.health),
-      },
-      // For Google's health checkers (components/nodeNetwork.ts lets only their ranges in).
-      ports: [publish(ports.health)],
-      depends_on: ["geth", "lighthouse"],
-    };
-  }
+  services.health = {
+    ...common,
+    image: input.health.image,
+    // nobody: it reads only its own script and talks HTTP.
+    user: "65534:65534",
+    command: ["python3", "/app/health.py"],
+    volumes: [`./${composeFiles.health}:/app/health.py:ro`, `./${composeFiles.upgrades}:/app/upgrades.json:ro`],
+    environment: {
+      GETH_RPC_URL: `http://geth:${ports.gethHttp}`,
+      BEACON_API_URL: `http://lighthouse:${ports.lighthouseHttp}`,
+      MAX_HEAD_AGE_SECONDS: String(input.health.maxHeadAgeSeconds),
+      STALLED_AFTER_SECONDS: String(input.health.stalledAfterSeconds),
+      UPGRADES_FILE: "/app/upgrades.json",
+      PORT: String(ports.health),
+    },
+    // A group's: for Google's health checkers (components/nodeNetwork.ts lets only their
+    // ranges in). One VM's: for the Ops Agent on the host, nothing else.
+    ports: [input.health.publish === "all" ? publish(ports.health) : `127.0.0.1:${publish(ports.health)}`],
+    depends_on: ["geth", "lighthouse"],
+  };
 
   const rpc = input.rpc ?? { http: `http://geth:${ports.gethHttp}`, ws: `ws://geth:${ports.gethWs}` };
   for (const [name, service] of Object.entries(input.services)) {

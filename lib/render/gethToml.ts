@@ -8,6 +8,14 @@ export interface GethConfigInput {
   maxPeers: number;
 }
 
+/**
+ * The largest dirty-node buffer geth's path scheme takes (triedb/pathdb/config.go,
+ * maxBufferSize: 256 MiB in the releases this stack pins; go-ethereum#32903 raises it to
+ * 1 GiB in later source). The lower figure: a buffer geth would cut is memory wasted,
+ * and clean cache that it is not is never.
+ */
+export const pathdbMaxDirtyMib = 256;
+
 /** Paths inside the geth container. */
 export const gethPaths = { dataDir: "/data", config: "/config/geth.toml", jwtSecret: "/secrets/jwt.hex" };
 
@@ -18,12 +26,16 @@ export const gethPaths = { dataDir: "/data", config: "/config/geth.toml", jwtSec
  */
 export function gethConfig(input: GethConfigInput) {
   const share = (percent: number) => Math.floor((input.gethCache * percent) / 100);
+  // The path scheme's dirty-node buffer takes at most pathdbMaxDirtyMib: geth cuts a larger
+  // one down ("Sanitizing invalid node buffer size"), so the rest of the dirty share would
+  // be memory geth never uses. It goes to the clean trie cache instead.
+  const dirty = Math.min(share(25), pathdbMaxDirtyMib);
   return {
     Eth: {
       SyncMode: "snap",
       DatabaseCache: share(50),
-      TrieCleanCache: share(15),
-      TrieDirtyCache: share(25),
+      TrieCleanCache: share(15) + share(25) - dirty,
+      TrieDirtyCache: dirty,
       SnapshotCache: share(10),
     },
     Node: {

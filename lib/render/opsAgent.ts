@@ -3,8 +3,10 @@ import { ports } from "../hostLayout";
 
 /**
  * The Ops Agent's configuration on the Geth host: host metrics (disk and memory, which
- * Compute Engine does not report by itself) and geth's Prometheus endpoint, published on
- * the host's loopback only, so that Cloud Monitoring can alert on geth's head block.
+ * Compute Engine does not report by itself), geth's Prometheus endpoint and the health
+ * endpoint's (boot/health.py: which upgrades the running clients schedule), published on
+ * the host's loopback, so that Cloud Monitoring can alert on geth's head block and on a
+ * client that misses its network's next upgrade.
  */
 export function opsAgentConfig() {
   return {
@@ -19,6 +21,12 @@ export function opsAgentConfig() {
                 scrape_interval: "60s",
                 metrics_path: "/debug/metrics/prometheus",
                 static_configs: [{ targets: [`localhost:${ports.gethMetrics}`] }],
+              },
+              {
+                job_name: "defimon-health",
+                scrape_interval: "60s",
+                metrics_path: "/metrics",
+                static_configs: [{ targets: [`localhost:${ports.health}`] }],
               },
             ],
           },

@@ -7,11 +7,13 @@ export interface ScrapeTarget {
   metricsPath?: string;
 }
 
-/** Prometheus scrapes geth, the beacon node, itself and every DEFIMON service with a port. */
+/** Prometheus scrapes geth, the beacon node, the health endpoint, itself and every DEFIMON service with a port. */
 export function prometheusConfig(services: Record<string, { port?: number }>) {
   const targets: ScrapeTarget[] = [
     { job: "geth", target: `geth:${ports.gethMetrics}`, metricsPath: "/debug/metrics/prometheus" },
     { job: "lighthouse", target: `lighthouse:${ports.lighthouseMetrics}` },
+    // boot/health.py: which upgrades the running clients schedule, ready and live.
+    { job: "defimon-health", target: `health:${ports.health}`, metricsPath: "/metrics" },
     { job: "prometheus", target: `localhost:${ports.prometheus}` },
     ...Object.entries(services)
       .filter(([, service]) => service.port !== undefined)

@@ -7,6 +7,7 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
+import * as os from "os";
 import { AddressInfo } from "net";
 import * as path from "path";
 
@@ -141,6 +142,107 @@ describe("the liveness judgement (autohealing)", () => {
   });
 });
 
+describe("which of the network's upgrades the running clients schedule", () => {
+  const hoodi = recorded("hoodi-schedules");
+  /** 2026-12-06 12:00 UTC, and the moment after hoodi's Glamsterdam. */
+  const before = 1796558400;
+  const after = 1797361945;
+  /** schedules() and missing() on each case. */
+  function scheduled(list: { ethConfig: unknown; spec: unknown; now: number }[]): { found: { client: string; upgrade: string; scheduled: boolean | null; active: boolean }[]; off: string[]; ahead: string[] }[] {
+    return python(
+      [
+        "out = []",
+        "for c in json.load(sys.stdin):",
+        `    found = health.schedules(down(c['ethConfig']), down(c['spec']), ${JSON.stringify(hoodi.upgrades)}, c['now'])`,
+        "    off, ahead = health.missing(found)",
+        "    out.append({'found': found, 'off': off, 'ahead': ahead})",
+        "print(json.dumps(out))",
+      ],
+      list,
+    );
+  }
+  const verdicts = (found: { client: string; upgrade: string; scheduled: boolean | null }[]) => found.map((item) => `${item.client} ${item.upgrade} ${item.scheduled}`);
+
+  it("reads geth's eth_config and Lighthouse's spec (fork epochs, the blob schedule's epochs) against the catalog's times", () => {
+    const [old, current] = scheduled([
+      { ethConfig: hoodi.eth_config_unscheduled, spec: hoodi.spec_unscheduled, now: before },
+      { ethConfig: hoodi.eth_config_scheduled, spec: hoodi.spec_scheduled, now: before },
+    ]);
+    expect(verdicts(old.found)).toEqual([
+      "geth Fusaka true", "lighthouse Fusaka true", "geth BPO1 true", "lighthouse BPO1 true", "geth BPO2 true", "lighthouse BPO2 true",
+      "geth Glamsterdam false", "lighthouse Glamsterdam false",
+    ]);
+    expect(old.off).toEqual([]);
+    expect(old.ahead).toEqual(["geth does not schedule Glamsterdam (Amsterdam) at 2026-12-15 19:12:24 UTC", "lighthouse does not schedule Glamsterdam (Gloas) at 2026-12-15 19:12:24 UTC"]);
+    expect(verdicts(current.found).filter((line) => line.includes("Glamsterdam"))).toEqual(["geth Glamsterdam true", "lighthouse Glamsterdam true"]);
+    expect(current.ahead).toEqual([]);
+  });
+
+  it("does not take a withdrawn date for the current one", () => {
+    const [withdrawn] = scheduled([{ ethConfig: hoodi.eth_config_withdrawn, spec: hoodi.spec_scheduled, now: before }]);
+    expect(withdrawn.ahead).toEqual(["geth does not schedule Glamsterdam (Amsterdam) at 2026-12-15 19:12:24 UTC"]);
+  });
+
+  it("says a client that misses an active upgrade has left the chain, and does not guess when a client does not answer", () => {
+    const [off, silent] = scheduled([
+      { ethConfig: hoodi.eth_config_unscheduled, spec: hoodi.spec_scheduled, now: after },
+      { ethConfig: hoodi.eth_config_missing, spec: down, now: before },
+    ]);
+    expect(off.off).toEqual(["geth does not schedule Glamsterdam (Amsterdam) at 2026-12-15 19:12:24 UTC"]);
+    expect(silent.found.map((item) => item.scheduled)).toEqual(Array(8).fill(null));
+    expect(silent.off).toEqual([]);
+  });
+
+  it("exposes them to Prometheus: 1 scheduled, 0 not, -1 not said", () => {
+    const text: string = python(
+      [
+        "c = json.load(sys.stdin)",
+        "found = health.schedules(c['ethConfig'], health.Unreachable('refused'), c['upgrades'], c['now'])",
+        "print(json.dumps(health.metrics(found, True, True)))",
+      ],
+      { ethConfig: hoodi.eth_config_unscheduled, upgrades: hoodi.upgrades.slice(3), now: before },
+    );
+    expect(text.split("\n").filter((line) => !line.startsWith("#"))).toEqual([
+      'defimon_client_schedules_upgrade{client="geth",upgrade="Glamsterdam",activation="1797361944"} 0',
+      'defimon_client_schedules_upgrade{client="lighthouse",upgrade="Glamsterdam",activation="1797361944"} -1',
+      "defimon_node_ready 1",
+      "defimon_node_live 1",
+      "",
+    ]);
+  });
+});
+
+describe("a stall that a new node would share (autohealing must not recreate every node)", () => {
+  /** alive() after a stall of 1801 s, with the beacon node's answer and what the clients miss. */
+  function stalled(beacon: unknown, offChain: string[]): { alive: boolean; reasons: string[] } {
+    return python(
+      [
+        "c = json.load(sys.stdin)",
+        "ok, reasons, _ = health.alive(('[1]', 0), 1801, '[1]', 1800, down(c['beacon']), c['offChain'])",
+        "print(json.dumps({'alive': ok, 'reasons': reasons}))",
+      ],
+      { beacon, offChain },
+    );
+  }
+  const beacon = (isSyncing: boolean, elOffline = false) => ({ data: { head_slot: "4500000", sync_distance: "300", is_syncing: isSyncing, is_optimistic: false, el_offline: elOffline } });
+
+  it("keeps a node whose client misses an active upgrade: a new one would run the same release", () => {
+    const verdict = stalled(beacon(true), ["geth does not schedule Glamsterdam (Amsterdam) at 2026-12-15 19:12:24 UTC"]);
+    expect(verdict.alive).toBe(true);
+    expect(verdict.reasons[1]).toMatch(/^kept: geth does not schedule Glamsterdam .*upgrade the client instead$/);
+  });
+
+  it("keeps a node whose beacon node has no peer ahead of it: the chain stands still for everyone", () => {
+    expect(stalled(beacon(false), [])).toMatchObject({ alive: true, reasons: [expect.stringMatching(/^the chain has not moved/), expect.stringMatching(/^kept: the beacon node has no peer ahead of it/)] });
+  });
+
+  it("gives up a node that is behind its peers, has lost its execution client, or whose beacon node is down", () => {
+    expect(stalled(beacon(true), []).alive).toBe(false);
+    expect(stalled(beacon(false, true), []).alive).toBe(false);
+    expect(stalled(down, []).alive).toBe(false);
+  });
+});
+
 /** A loopback geth and Lighthouse that answer from one recording, its block re-dated to now. */
 function standIn(recording: Record<string, any>): Promise<http.Server> {
   const server = http.createServer((request, response) => {
@@ -149,6 +251,7 @@ function standIn(recording: Record<string, any>): Promise<http.Server> {
     request.on("end", () => {
       let answer: unknown;
       if (request.url === "/eth/v1/node/syncing") answer = recording.beacon_syncing;
+      else if (request.url === "/eth/v1/config/spec") answer = recording.beacon_spec ?? { data: {} };
       else {
         const method = JSON.parse(body).method as string;
         answer = recording[method];
@@ -175,10 +278,12 @@ async function freePort(): Promise<number> {
 }
 
 /** Runs boot/health.py on a free loopback port; GETs `url` once it serves. */
-async function serve(geth: string, beacon: string, get: (base: string) => Promise<{ status: number; body: any }[]>) {
+async function serve(geth: string, beacon: string, get: (base: string) => Promise<{ status: number; body: any }[]>, upgrades: unknown[] = []) {
   const listen = await freePort();
+  const upgradesFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "defimon-health-")), "upgrades.json");
+  fs.writeFileSync(upgradesFile, JSON.stringify(upgrades));
   const child = spawn("python3", [path.join(root, "boot", "health.py")], {
-    env: { PATH: process.env.PATH, GETH_RPC_URL: geth, BEACON_API_URL: beacon, MAX_HEAD_AGE_SECONDS: "60", STALLED_AFTER_SECONDS: "1800", PORT: String(listen) },
+    env: { PATH: process.env.PATH, GETH_RPC_URL: geth, BEACON_API_URL: beacon, MAX_HEAD_AGE_SECONDS: "60", STALLED_AFTER_SECONDS: "1800", UPGRADES_FILE: upgradesFile, PORT: String(listen) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   try {
@@ -190,6 +295,7 @@ async function serve(geth: string, beacon: string, get: (base: string) => Promis
     return await get(`http://127.0.0.1:${listen}`);
   } finally {
     child.kill();
+    fs.rmSync(path.dirname(upgradesFile), { recursive: true, force: true });
   }
 }
 
@@ -214,6 +320,23 @@ describe("the health server", () => {
     } finally {
       synced.close();
       syncing.close();
+    }
+  });
+
+  it("tells, ahead of the upgrade, that the running clients do not schedule it, on /health and on /metrics", async () => {
+    const hoodi = recorded("hoodi-schedules");
+    const node = await standIn({ ...recorded("synced"), eth_config: hoodi.eth_config_unscheduled, beacon_spec: hoodi.spec_unscheduled });
+    try {
+      const url = `http://127.0.0.1:${port(node)}`;
+      // Glamsterdam a day from now: ahead, not active.
+      const upgrades = [{ ...hoodi.upgrades[3], time: Math.floor(Date.now() / 1000) + 86400 }];
+      const [ready, metrics] = await serve(url, url, (base) => Promise.all([fetchJson(`${base}/health`), fetch(`${base}/metrics`).then(async (r) => ({ status: r.status, body: await r.text() }))]), upgrades);
+      expect(ready).toMatchObject({ status: 200, body: { healthy: true, upgradesAhead: [expect.stringMatching(/^geth does not schedule Glamsterdam \(Amsterdam\) at /), expect.stringMatching(/^lighthouse does not schedule Glamsterdam \(Gloas\) at /)] } });
+      expect(metrics.status).toBe(200);
+      expect(metrics.body).toContain(`defimon_client_schedules_upgrade{client="geth",upgrade="Glamsterdam",activation="${upgrades[0].time}"} 0\n`);
+      expect(metrics.body).toContain("defimon_node_ready 1\n");
+    } finally {
+      node.close();
     }
   });
 

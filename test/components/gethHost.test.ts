@@ -7,9 +7,7 @@ import { named, nameOf, ofType, Plan, runComponents } from "../helpers/run";
 
 const digest = `sha256:${"a".repeat(64)}`;
 const analyticsImage = "europe-west1-docker.pkg.dev/defimon-images/defimon/analytics-api:1.0.0";
-// One host runs no health endpoint (a group's nodes do): index.ts pins it only for a group.
-const { health: _health, ...hostImages } = defaultImages;
-const pinned = Object.fromEntries(Object.entries({ ...hostImages, "analytics-api": analyticsImage }).map(([k, v]) => [k, pinImage(v, digest)]));
+const pinned = Object.fromEntries(Object.entries({ ...defaultImages, "analytics-api": analyticsImage }).map(([k, v]) => [k, pinImage(v, digest)]));
 
 function declare(overrides: Partial<GethHostArgs> = {}): Promise<Plan> {
   return runComponents(() => {
@@ -17,7 +15,7 @@ function declare(overrides: Partial<GethHostArgs> = {}): Promise<Plan> {
     const version = new gcp.secretmanager.SecretVersion("jwt-version", { secret: secret.id, secretData: "x".repeat(64) });
     new GethHost("host", {
       serviceAccountId: "defimon-node-test",
-      node: { zone: "europe-west1-b", machineType: "n2-highmem-8", dataDiskSizeGb: 2500, dataDiskType: "pd-ssd", network: "mainnet", gethCache: 8192, maxPeers: 50, checkpointSyncUrl: "https://mainnet.checkpoint.sigp.io" },
+      node: { zone: "europe-west1-b", machineType: "n2-highmem-8", dataDiskSizeGb: 2500, dataDiskType: "pd-ssd", network: "mainnet", gethCache: 8192, maxPeers: 50, checkpointSyncUrl: "https://mainnet.checkpoint.sigp.io", maxHeadAgeSeconds: 60, stalledAfterSeconds: 1800 },
       subnetId: "projects/p/regions/europe-west1/subnetworks/s",
       externalIp: "203.0.113.10",
       networkTag: "defimon-node",
@@ -90,7 +88,7 @@ describe("GethHost", () => {
     expect(vm(plan).inputs).not.toHaveProperty("metadataStartupScript");
     expect(metadata(plan)["startup-script"]).toMatch(/^#!\/usr\/bin\/env bash/);
     expect(metadata(plan)["shutdown-script"]).toBe(bootScripts.shutdown);
-    expect(Object.keys(filesFromMetadata(metadata(plan))).sort()).toEqual([".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "ops-agent.yaml", "prometheus.yml"]);
+    expect(Object.keys(filesFromMetadata(metadata(plan))).sort()).toEqual([".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "health.py", "ops-agent.yaml", "prometheus.yml", "upgrades.json"]);
     expect(metadata(plan)["defimon-secrets"]).toBe("defimon-test-geth-jwt geth jwt.hex 0400 0:0\n");
   });
 

@@ -9,23 +9,10 @@
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as path from "path";
 import "../helpers/fixedClock";
 import { digestDiff, planDigest, PlanDigest } from "../helpers/planDigest";
 import { planStack } from "../helpers/run";
-
-export const goldenFile = path.join(__dirname, "single-host-plans.json");
-/** The stacks recorded, and the overrides that make each a single host. */
-export const singleHosts: [string, Record<string, unknown>][] = [
-  ["dev", {}],
-  // prod's preset has two nodes; with one it must be the single host it was.
-  ["prod", { node: { replicas: 1 } }],
-];
-
-export interface Golden {
-  history: { recordedAt: string; reason: string; changed: string[] }[];
-  [stack: string]: PlanDigest | Golden["history"];
-}
+import { Golden, goldenFile, singleHosts } from "./singleHosts";
 
 async function main() {
   const reason = process.argv[2]?.trim();
@@ -46,9 +33,7 @@ async function main() {
   console.log(changed.length ? changed.join("\n") : "no change");
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

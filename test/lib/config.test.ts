@@ -150,7 +150,7 @@ describe("stack configuration", () => {
     ["unknown network", { node: { network: "goerli" } }, 'defimon:node.network = "goerli": one of mainnet, sepolia, hoodi'],
     ["disk too small for mainnet", { preset: "high-load", node: { dataDiskSizeGb: 1000 } }, "defimon:node.dataDiskSizeGb = 1000: too small for mainnet: at least 2000 GB"],
     ["preset disk too small for a switched network", { node: { network: "mainnet", machineType: "n2-highmem-8" } }, "defimon:node.dataDiskSizeGb = 400: too small for mainnet: at least 2000 GB"],
-    ["machine too small for the cache", { preset: "high-load", node: { machineType: "n2-standard-4" } }, 'defimon:node.machineType = "n2-standard-4": has 16384 MiB; geth cache 8192 MiB plus geth, Lighthouse on mainnet and the other containers need 24576 MiB'],
+    ["machine too small for the cache", { preset: "high-load", node: { machineType: "n2-standard-4" } }, 'defimon:node.machineType = "n2-standard-4": has 16384 MiB; geth cache 8192 MiB plus geth, Lighthouse on mainnet and the other containers need 30720 MiB'],
     ["cache too large for the machine", { node: { gethCache: 16384 } }, 'defimon:node.machineType = "e2-standard-4": has 16384 MiB; geth cache 16384 MiB'],
     ["unknown machine type", { node: { machineType: "e2-micro" } }, 'defimon:node.machineType = "e2-micro": no such machine type in europe-west1; e2 there: e2-highcpu-2'],
     ["machine type of a valid shape that does not exist", { node: { machineType: "n2-standard-7" } }, 'defimon:node.machineType = "n2-standard-7": no such machine type in europe-west1'],
@@ -264,7 +264,7 @@ describe("stack configuration", () => {
       'defimon:pubsub.minimumBackoff = "5m": must not be longer than maximumBackoff (60s)',
       "defimon:node.maxPeers = 1: an integer from 10 to 200 peers",
       "defimon:node.dataDiskSizeGb = 100: too small for mainnet: at least 2000 GB",
-      'defimon:node.machineType = "n2-standard-4": has 16384 MiB; geth cache 8192 MiB plus geth, Lighthouse on mainnet and the other containers need 24576 MiB',
+      'defimon:node.machineType = "n2-standard-4": has 16384 MiB; geth cache 8192 MiB plus geth, Lighthouse on mainnet and the other containers need 30720 MiB',
     ]);
   });
 

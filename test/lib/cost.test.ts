@@ -29,7 +29,7 @@ describe("monthly cost estimate", () => {
     const lines = linesOf(estimate);
     within(lines["VM defimon-node-vm"], 336.75); // catalog month, n2 sustained-use discount in
     within(lines["boot disk of defimon-node-vm"], 5.0); // 50 GB x 0.10
-    within(lines["disk defimon-node-chaindata"], 425.0); // 2500 GB x 0.17
+    within(lines["disk defimon-node-chaindata"], 250.0); // 2500 GB x 0.10 (pd-balanced)
     within(lines["snapshots defimon-node-snapshots"], 112.0); // (1750 + 1750 x 0.02 x 14) GB x 0.05
     within(lines["static external IPv4"], 3.65); // 730 h x 0.005
     within(lines["internet egress (P2P)"], 179.2); // 1024 GiB x 0.12 + 512 GiB x 0.11
@@ -42,7 +42,7 @@ describe("monthly cost estimate", () => {
     within(lines["Pub/Sub export subscriptions"], 94.77); // 1e9 x 2084 B = 1.8954 TiB x 50
     within(lines["Pub/Sub message storage"], 0.12); // 1e6 dead letters x 2084 B x 7/30 = 0.4529 GiB x 0.27
     within(lines["BigQuery table defimon-analytics-table"], 40.01); // 1e9 x 2148 B = 2000.48 GiB x 0.02
-    within(estimate.total, 1575.76);
+    within(estimate.total, 1400.76);
     expect(estimate.warnings).toEqual([]);
   });
 
@@ -51,13 +51,13 @@ describe("monthly cost estimate", () => {
     const lines = linesOf(estimate);
     within(lines["VM defimon-node-group"], 673.51); // 2 x 336.755 (catalog month, n2 sustained-use discount in)
     within(lines["boot disk of defimon-node-group"], 10.0); // 2 x 50 GB x 0.10
-    within(lines["disks of defimon-node-group"], 850.0); // 2 x 2500 GB x 0.17
+    within(lines["disks of defimon-node-group"], 500.0); // 2 x 2500 GB x 0.10 (pd-balanced)
     within(lines["snapshots defimon-node-snapshots"], 224.0); // (3500 + 3500 x 0.02 x 14) GB x 0.05
     within(lines["static external IPv4"], 7.3); // each node keeps its address: 2 x 730 h x 0.005
     within(lines["internet egress (P2P)"], 358.4); // each node its own peers: 2 x (1024 GiB x 0.12 + 512 GiB x 0.11)
     within(lines["internal load balancer"], 18.25); // 1 forwarding rule x 730 h x 0.025
     expect(lines["disk defimon-node-chaindata"]).toBeUndefined();
-    within(estimate.total, 2655.61);
+    within(estimate.total, 2305.61);
     expect(estimate.warnings).toEqual([]);
   });
 

@@ -93,6 +93,8 @@ describe("policy pack", () => {
     ["a group without autohealing", "defimon-node-group", (r) => delete r.inputs.autoHealingPolicies, "node-groups-health-checked"],
     ["a group autohealing on a TCP check", "defimon-node-live", (r) => (r.inputs = { ...r.inputs, httpHealthCheck: undefined, tcpHealthCheck: { port: 8558 } }), "node-groups-health-checked"],
     ["a balancer without a health check", "defimon-node-rpc", (r) => r.type.includes("BackendService") && delete r.inputs.healthChecks, "node-groups-health-checked"],
+    ["a group that repairs from the original template", "defimon-node-group", (r) => delete r.inputs.instanceLifecyclePolicy, "node-groups-health-checked"],
+    ["a balancer that keeps connections on an unhealthy node", "defimon-node-rpc", (r) => r.type.includes("BackendService") && delete r.inputs.connectionTrackingPolicy, "node-groups-health-checked"],
     ["prod on one node of a group", "defimon-node-group", (r) => (r.inputs.targetSize = 1), "protected-stack-node-replicas"],
     ["an unprotected group on prod", "defimon-node-group", (r) => (r.protect = false), "protected-stack-safeguards"],
   ])("fires on %s", async (_case, name, change, policy) => {

@@ -105,13 +105,13 @@ describe("npm run plan", () => {
     expect(stdout).toContain("5 images pinned to stand-in digests (published public tags; pulumi preview resolves the registry's): ethereum/client-go:v1.17.10,");
     // The quotas a fresh project must have for prod's two nodes: 2 x (2500 GB data + 50 GB boot) of SSD, 2 x 8 vCPUs, an address each.
     expect(stdout).toMatch(/Compute Engine quotas this stack needs[^\n]*\n  IN_USE_ADDRESSES +europe-west1 +2\n  N2_CPUS +europe-west1 +16\n  SSD_TOTAL_GB +europe-west1 +5100\n  STATIC_ADDRESSES +europe-west1 +2\n  CPUS_ALL_REGIONS +global +16\n  SNAPSHOTS +global +28\n/);
-    expect(stdout).toContain("10 alert policies have no notification channel: they notify nobody (set defimon:alerts.emails).");
+    expect(stdout).toContain("11 alert policies have no notification channel: they notify nobody (set defimon:alerts.emails).");
     expect(stdout).toMatch(/Estimated monthly cost \(europe-west1: Google's Cloud Billing Catalog of \d{4}-\d{2}-\d{2}; [^)]*\):\n(.*\n)*  total +USD +\d+\.\d\d\n/);
     expect(stdout).toMatch(/metadata=\{[^\n]*"startup-script":"<text, \d+ lines>"/);
     expect(parseDotenv(fs.readFileSync(path.join(files, ".env"), "utf8")).EVENT_STREAM_BATCH_SIZE).toBe("500");
     // prod's nodes boot from the group's template.
     expect(fs.readdirSync(path.join(files, "defimon-node-template")).sort()).toEqual([
-      ".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "health.py", "ops-agent.yaml", "prometheus.yml", "shutdown.sh", "startup.sh",
+      ".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "health.py", "ops-agent.yaml", "prometheus.yml", "shutdown.sh", "startup.sh", "upgrades.json",
     ]);
     expect(fs.readFileSync(path.join(files, "defimon-node-template", "startup.sh"), "utf8")).toBe(fs.readFileSync(path.join(root, "boot", "startup.sh"), "utf8"));
   });

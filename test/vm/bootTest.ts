@@ -15,7 +15,7 @@ import * as path from "path";
 import "../helpers/fixedClock";
 import { containerSecrets } from "../../lib/render/compose";
 import { guestImage } from "./guestImage";
-import { control, planTestStack, TestStack } from "./testStack";
+import { control, planTestStack, TestStack, testInstanceId } from "./testStack";
 import { ext4Uuid, readExt4, Report, Vm } from "./vm";
 
 interface Outcome {
@@ -45,7 +45,12 @@ const blankDisk = (file: string, mib = 768) => {
 };
 
 /** A boot until its probe has reported; the report, or a failure with the console's tail. */
-async function boot(vm: Vm, behaviour: Parameters<typeof control>[1], data: { file: string; readErrors?: boolean }, stack: TestStack, seconds = 300): Promise<Report> {
+/**
+ * One boot, up to the probe's report. The bound is for a boot that hangs: a first boot
+ * under TCG took about 150 s on the machine these figures were first taken on and up to
+ * 300 s on a slower one (three guests sharing two cores), so it allows 480.
+ */
+async function boot(vm: Vm, behaviour: Parameters<typeof control>[1], data: { file: string; readErrors?: boolean }, stack: TestStack, seconds = 480): Promise<Report> {
   vm.start(control(stack, behaviour), data);
   if (!(await vm.waitFor(/DEFIMON-PROBE-WRITTEN/, seconds))) {
     vm.kill();
@@ -59,7 +64,7 @@ const done = (report: Report) => report.startupLog.some((line) => line.endsWith(
 const mountLines = (report: Report) => report.fstab.filter((line) => line.split(/\s+/)[1] === "/mnt/chaindata");
 const running = (report: Report) => report.containers.filter((line) => line.endsWith(" running")).map((line) => line.split(" ")[0]).sort();
 const ids = (report: Report) => report.containers.map((line) => line.split(" ").slice(0, 2).join(" ")).sort();
-const allContainers = ["defimon-geth-1", "defimon-grafana-1", "defimon-indexer-1", "defimon-lighthouse-1", "defimon-prometheus-1"];
+const allContainers = ["defimon-geth-1", "defimon-grafana-1", "defimon-health-1", "defimon-indexer-1", "defimon-lighthouse-1", "defimon-prometheus-1"];
 const uptimeOf = (lines: string[], needle: string) => {
   const line = lines.find((l) => l.includes(needle));
   const match = line && /uptime ([0-9.]+)/.exec(line);
@@ -184,6 +189,14 @@ async function groupB(vm: Vm, stack: TestStack, dir: string): Promise<void> {
   fs.writeFileSync(path.join(content, "defimon-marker"), `${marker}\n`);
   fs.mkdirSync(path.join(content, "geth", "geth", "chaindata"), { recursive: true });
   fs.writeFileSync(path.join(content, "geth", "geth", "chaindata", "CURRENT"), `${snapshotChain}\n`);
+  // The P2P identity of the node the snapshot was taken from (11, identity).
+  fs.writeFileSync(path.join(content, ".defimon-instance"), `${sourceInstanceId}\n`);
+  fs.writeFileSync(path.join(content, "geth", "geth", "nodekey"), `${sourceIdentity}\n`);
+  fs.mkdirSync(path.join(content, "geth", "geth", "nodes"));
+  fs.writeFileSync(path.join(content, "geth", "geth", "nodes", "CURRENT"), `${sourceIdentity}\n`);
+  fs.mkdirSync(path.join(content, "lighthouse", "beacon", "network"), { recursive: true });
+  fs.writeFileSync(path.join(content, "lighthouse", "beacon", "network", "key"), `${sourceIdentity}\n`);
+  fs.writeFileSync(path.join(content, "lighthouse", "beacon", "network", "enr.dat"), `enr:${sourceIdentity}\n`);
   blankDisk(disk1);
   execFileSync("mkfs.ext4", ["-q", "-F", "-L", "chaindata", "-d", content, disk1, "512M"]);
   fs.rmSync(content, { recursive: true, force: true });
@@ -197,6 +210,8 @@ async function groupB(vm: Vm, stack: TestStack, dir: string): Promise<void> {
   expect(p11, first.dataDiskUuid.trim() === uuid && first.mounted.startsWith(uuid), `mounted ${first.mounted}, disk ${first.dataDiskUuid}: not the restored file system ${uuid}`);
   expect(p11, first.marker.trim() === marker, "the restored disk's marker is gone");
   expect(p11, JSON.stringify(running(first)) === JSON.stringify(allContainers), `running: ${running(first).join(", ")}`);
+  const claimed = (report: Report) => report.startupLog.some((line) => line.endsWith(`the chain disk was last used by instance ${sourceInstanceId}: giving this node its own P2P identity`));
+  expect(p11, claimed(first), "the startup script did not give the node its own P2P identity");
   // 2: clean reboot (the probe rebooted; QEMU's -no-reboot ended the first run).
   await vm.waitExit(120);
   const second = await boot(vm, { afterProbe: "stay" }, { file: disk1 }, stack);
@@ -209,6 +224,7 @@ async function groupB(vm: Vm, stack: TestStack, dir: string): Promise<void> {
   secretsAreFiles(p2, second);
   expect(p2, second.standinLog.some((line) => line.includes("first secret served")), "secrets were not fetched again");
   expect(p2, second.marker.trim() === marker, "the marker is gone");
+  expect(p2, !second.startupLog.some((line) => line.includes("giving this node its own P2P identity")), "the node's identity was reset again on a reboot");
   check(2, "clean reboot: no format, fstab unchanged, the same containers, secrets fetched again", p2);
 
   // 9: the running node powered off.
@@ -217,11 +233,23 @@ async function groupB(vm: Vm, stack: TestStack, dir: string): Promise<void> {
 
   // 11, on the disk once the VM is off: the chain data as restored, the file system grown to the disk.
   expect(p11, (readExt4(disk1, "/geth/geth/chaindata/CURRENT") ?? "").trim() === snapshotChain, "the restored chain data changed");
+  // Its own identity: the source node's keys, ENR and node database gone, geth's new key made at its start, the disk naming this VM.
+  const nodekey = (readExt4(disk1, "/geth/geth/nodekey") ?? "").trim();
+  expect(p11, nodekey.startsWith("standin-key-"), `geth's node key is ${JSON.stringify(nodekey)}, not one of its own`);
+  for (const file of ["/geth/geth/nodes/CURRENT", "/lighthouse/beacon/network/key", "/lighthouse/beacon/network/enr.dat"]) {
+    // debugfs prints nothing (and exits 0) for a file that is not there.
+    expect(p11, (readExt4(disk1, file) ?? "") === "", `${file} of the source node is still there`);
+  }
+  expect(p11, (readExt4(disk1, "/.defimon-instance") ?? "").trim() === testInstanceId, "the disk does not name this VM");
   const blocks = /Block count:\s+(\d+)[\s\S]*Block size:\s+(\d+)/.exec(execFileSync("dumpe2fs", ["-h", disk1], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
   const fsBytes = blocks ? Number(blocks[1]) * Number(blocks[2]) : 0;
   expect(p11, fsBytes === fs.statSync(disk1).size, `the file system is ${fsBytes} bytes on a ${fs.statSync(disk1).size}-byte disk: not grown`);
-  check(11, "a replica's disk restored from a snapshot: never formatted, its data intact, the file system grown to the disk, every container running", p11);
+  check(11, "a replica's disk restored from a snapshot: never formatted, its data intact, the file system grown to the disk, every container running, a P2P identity of its own (the source node's keys, ENR and node database gone; kept across a reboot)", p11);
 }
+
+/** The node whose disk scenario 11's snapshot was taken from, and its P2P identity. */
+const sourceInstanceId = "1000000000000000042";
+const sourceIdentity = "the-source-node-identity";
 
 /** What the restored chain disk of scenario 11 holds (a stand-in for geth's database). */
 const snapshotChain = "MANIFEST-000042 (restored from a snapshot)";

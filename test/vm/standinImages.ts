@@ -22,12 +22,13 @@ export interface StandinImage {
   paths: string[];
 }
 
-/** The node's four images under their default references, and one DEFIMON service in Artifact Registry. */
+/** The node's five images under their default references (the health endpoint's runs the default role: it only has to run), and one DEFIMON service in Artifact Registry. */
 export const standinImages: StandinImage[] = [
   { reference: "ethereum/client-go:v1.17.10", role: "geth", entrypoint: ["geth"], paths: ["/usr/local/bin/geth"] },
   { reference: "sigp/lighthouse:v8.3.3", role: "lighthouse", entrypoint: [], paths: ["/usr/local/bin/lighthouse"] },
   { reference: "prom/prometheus:v3.13.3", role: "prometheus", entrypoint: ["/bin/prometheus"], user: "nobody", paths: ["/bin/prometheus"] },
   { reference: "grafana/grafana:13.3.2", role: "grafana", entrypoint: ["/run.sh"], user: "472", paths: ["/run.sh"] },
+  { reference: "python:3.13.16-alpine3.24", role: "health", entrypoint: [], paths: ["/usr/local/bin/python3"] },
   { reference: "europe-west1-docker.pkg.dev/defimon-test/defimon/indexer:1.0.0", role: "indexer", entrypoint: ["/bin/indexer"], paths: ["/bin/indexer"] },
 ];
 
@@ -42,11 +43,12 @@ export function standinInputs(): string {
   return [busybox, path.join(here, "role.sh"), path.join(here, "rpc.sh")].map((file) => sha256(fs.readFileSync(file))).join(",") + JSON.stringify(standinImages);
 }
 
-/** Repository path in the registry (Docker Hub's implicit library/ namespace is not needed here). */
+/** Repository path in the registry: Docker Hub's official images (`python`) live under `library/`. */
 export function repositoryOf(reference: string): { host: string; name: string; tag: string } {
   const [withoutTag, tag] = [reference.slice(0, reference.lastIndexOf(":")), reference.slice(reference.lastIndexOf(":") + 1)];
   const first = withoutTag.split("/")[0];
-  return first.includes(".") ? { host: first, name: withoutTag.slice(first.length + 1), tag } : { host: "registry-1.docker.io", name: withoutTag, tag };
+  if (first.includes(".")) return { host: first, name: withoutTag.slice(first.length + 1), tag };
+  return { host: "registry-1.docker.io", name: withoutTag.includes("/") ? withoutTag : `library/${withoutTag}`, tag };
 }
 
 /** Builds every image into `store`; returns reference -> manifest digest. */

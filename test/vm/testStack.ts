@@ -27,6 +27,7 @@ export async function planTestStack(digests: Record<string, string>, projectDir:
       lighthouse: pin("sigp/lighthouse:v8.3.3"),
       prometheus: pin("prom/prometheus:v3.13.3"),
       grafana: pin("grafana/grafana:13.3.2"),
+      health: pin("python:3.13.16-alpine3.24"),
     },
   });
   files.config["defimon:services"] = JSON.stringify({ indexer: { image: pin("europe-west1-docker.pkg.dev/defimon-test/defimon/indexer:1.0.0") } });
@@ -39,9 +40,12 @@ export async function planTestStack(digests: Record<string, string>, projectDir:
 }
 
 /** The control document of one boot: the planned metadata plus this boot's behaviour. */
+/** The instance id the metadata server gives the test's VMs. */
+export const testInstanceId = "4815162342000000001";
+
 export function control(stack: TestStack, behaviour: Partial<Control> = {}): Control {
   return {
-    metadata: Object.fromEntries(Object.entries(stack.metadata).map(([key, value]) => [`instance/attributes/${key}`, value])),
+    metadata: { "instance/id": testInstanceId, ...Object.fromEntries(Object.entries(stack.metadata).map(([key, value]) => [`instance/attributes/${key}`, value])) },
     secrets: stack.secrets,
     token: stack.token,
     project: stack.project,

@@ -157,15 +157,28 @@ describe("Cloud Monitoring rules", () => {
 
   it("refuses the stack's old geth-stalled condition: ALIGN_DELTA on a GAUGE", () => {
     expect(alertPolicyProblems(threshold(gethHead, "ALIGN_DELTA"))).toEqual([
+      "condition 0: a filter on prometheus.googleapis.com/chain_head_block/gauge, which exists only once written: on a project where nothing wrote it yet Monitoring answers 404 \"Cannot find metric(s)\"; use a PromQL condition with disableMetricValidation",
       "condition 0: ALIGN_DELTA is valid for CUMULATIVE/DELTA metrics, and prometheus.googleapis.com/chain_head_block/gauge is GAUGE DOUBLE (the API answers 400)",
     ]);
-    expect(alertPolicyProblems(threshold(gethHead, "ALIGN_MAX"))).toEqual([]);
+  });
+
+  it("refuses conditions that a new project cannot create: the old geth-down (absence of a Prometheus metric) and PromQL on a metric never written, without disableMetricValidation", () => {
+    expect(alertPolicyProblems({ conditions: [{ conditionAbsent: { filter: gethHead, duration: "600s", aggregations: [{ alignmentPeriod: "60s", perSeriesAligner: "ALIGN_MEAN" }] } }] })).toEqual([
+      "condition 0: a filter on prometheus.googleapis.com/chain_head_block/gauge, which exists only once written: on a project where nothing wrote it yet Monitoring answers 404 \"Cannot find metric(s)\"; use a PromQL condition with disableMetricValidation",
+    ]);
+    const promql = (query: string, disableMetricValidation?: boolean) => ({ conditions: [{ conditionPrometheusQueryLanguage: { query, duration: "60s", evaluationInterval: "60s", disableMetricValidation } }] });
+    expect(alertPolicyProblems(promql('changes(chain_head_block{job="geth"}[15m]) == 0'))).toEqual([
+      "condition 0: PromQL on chain_head_block, which Monitoring refuses until the metric has been written, unless disableMetricValidation is true",
+    ]);
+    expect(alertPolicyProblems(promql('changes(chain_head_block{job="geth"}[15m]) == 0', true))).toEqual([]);
+    // Google's own metrics (a domain before the colon) always exist.
+    expect(alertPolicyProblems(promql("sum by (zone) (compute_googleapis_com:instance_uptime) == 0"))).toEqual([]);
   });
 
   it("refuses ALIGN_RATE on a gauge, an unknown metric, and a bad PromQL interval", () => {
     expect(alertPolicyProblems(threshold('metric.type = "agent.googleapis.com/memory/percent_used"', "ALIGN_RATE"))[0]).toMatch(/ALIGN_RATE is valid for CUMULATIVE\/DELTA/);
-    expect(alertPolicyProblems(threshold('metric.type = "custom.googleapis.com/nope"', "ALIGN_MAX"))[0]).toMatch(/not in the offline plan's metric catalog/);
-    const promql = (query: string, evaluationInterval: string) => ({ conditions: [{ conditionPrometheusQueryLanguage: { query, duration: "60s", evaluationInterval } }] });
+    expect(alertPolicyProblems(threshold('metric.type = "agent.googleapis.com/nope"', "ALIGN_MAX"))[0]).toMatch(/not in the offline plan's metric catalog/);
+    const promql = (query: string, evaluationInterval: string) => ({ conditions: [{ conditionPrometheusQueryLanguage: { query, duration: "60s", evaluationInterval, disableMetricValidation: true } }] });
     expect(alertPolicyProblems(promql("changes(chain_head_block[15m]) == 0", "60s"))).toEqual([]);
     expect(alertPolicyProblems(promql("changes(chain_head_block[15m]) == 0", "45s"))).toEqual(["condition 0: evaluationInterval 45s is not a positive multiple of 30s"]);
     expect(alertPolicyProblems(promql("rate(chain_head_block[15m]) == 0", "60s"))).toEqual(["condition 0: rate() over the gauge chain_head_block; rate is for counters"]);

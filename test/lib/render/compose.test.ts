@@ -7,10 +7,16 @@ const input: ComposeInput = {
   externalIp: "203.0.113.10",
   checkpointSyncUrl: "https://mainnet.checkpoint.sigp.io",
   images: {
-    geth: `ethereum/client-go:v1.17.5@${digest(1)}`,
-    lighthouse: `sigp/lighthouse:v8.0.0@${digest(2)}`,
-    prometheus: `prom/prometheus:v3.5.0@${digest(3)}`,
-    grafana: `grafana/grafana:12.1.0@${digest(4)}`,
+    geth: `ethereum/client-go:v1.17.10@${digest(1)}`,
+    lighthouse: `sigp/lighthouse:v8.3.3@${digest(2)}`,
+    prometheus: `prom/prometheus:v3.13.3@${digest(3)}`,
+    grafana: `grafana/grafana:13.3.2@${digest(4)}`,
+  },
+  health: {
+    image: `python:3.13.16-alpine3.24@${digest(7)}`,
+    maxHeadAgeSeconds: 60,
+    stalledAfterSeconds: 1800,
+    publish: "loopback",
   },
   services: {
     "analytics-api": { image: `ghcr.io/defimon/analytics-api:1.0.0@${digest(5)}`, port: 8000 },
@@ -22,7 +28,7 @@ const published = (service: string): string[] => project.services[service].ports
 
 describe("docker compose project", () => {
   it("runs geth, Lighthouse, Prometheus, Grafana and the DEFIMON services", () => {
-    expect(Object.keys(project.services)).toEqual(["geth", "lighthouse", "prometheus", "grafana", "analytics-api", "event-indexer"]);
+    expect(Object.keys(project.services)).toEqual(["geth", "lighthouse", "prometheus", "grafana", "health", "analytics-api", "event-indexer"]);
   });
 
   it("runs every image by digest, with restart policy and rotated logs", () => {
@@ -40,6 +46,14 @@ describe("docker compose project", () => {
     expect(published("grafana")).toEqual(["3002:3000/tcp"]);
     expect(published("analytics-api")).toEqual(["8000:8000/tcp"]);
     for (const port of ["8551", "6060", "5052", "5054"]) expect(all.join(" ")).not.toMatch(new RegExp(`(^|\\D)${port}:`));
+  });
+
+  it("runs the health endpoint on one VM too, published on the host's loopback only, with the network's upgrades beside it", () => {
+    expect(published("health")).toEqual(["127.0.0.1:8558:8558/tcp"]);
+    expect(project.services.health.environment.UPGRADES_FILE).toBe("/app/upgrades.json");
+    expect(project.services.health.volumes).toEqual(["./health.py:/app/health.py:ro", "./upgrades.json:/app/upgrades.json:ro"]);
+    const group = composeProject({ ...input, health: { ...input.health, publish: "all" } }) as { services: Record<string, any> };
+    expect(group.services.health.ports).toEqual(["8558:8558/tcp"]);
   });
 
   it("gives geth and Lighthouse the same JWT, each from its own secrets folder (a folder mount, never a file mount)", () => {
@@ -93,6 +107,7 @@ describe("prometheus.yml", () => {
     expect(config.scrape_configs).toEqual([
       { job_name: "geth", metrics_path: "/debug/metrics/prometheus", static_configs: [{ targets: ["geth:6060"] }] },
       { job_name: "lighthouse", static_configs: [{ targets: ["lighthouse:5054"] }] },
+      { job_name: "defimon-health", metrics_path: "/metrics", static_configs: [{ targets: ["health:8558"] }] },
       { job_name: "prometheus", static_configs: [{ targets: ["localhost:9090"] }] },
       { job_name: "analytics-api", static_configs: [{ targets: ["analytics-api:8000"] }] },
     ]);

@@ -58,8 +58,10 @@ describe("geth TOML", () => {
     expect(rendered.Node).toMatchObject({ AuthPort: 8551, JWTSecret: "/secrets/jwt.hex", AuthVirtualHosts: ["geth"] });
   });
 
-  it("splits the cache as geth's --cache does and turns metrics on for Prometheus", () => {
-    expect(rendered.Eth).toEqual({ SyncMode: "snap", DatabaseCache: 4096, TrieCleanCache: 1228, TrieDirtyCache: 2048, SnapshotCache: 819 });
+  it("splits the cache as geth's --cache does, but gives the path scheme's dirty buffer no more than geth takes (256 MiB), and turns metrics on for Prometheus", () => {
+    // 8192 MiB: 50 % database, 25 % dirty trie (2048, cut to 256: the other 1792 to the clean trie cache), 15 % clean trie, 10 % snapshot.
+    expect(rendered.Eth).toEqual({ SyncMode: "snap", DatabaseCache: 4096, TrieCleanCache: 3020, TrieDirtyCache: 256, SnapshotCache: 819 });
+    expect((parse(renderGethToml({ gethCache: 1024, maxPeers: 50 })) as any).Eth).toMatchObject({ TrieCleanCache: 153, TrieDirtyCache: 256 });
     expect(rendered.Metrics).toEqual({ Enabled: true, HTTP: "0.0.0.0", Port: 6060 });
   });
 });

@@ -45,10 +45,12 @@ def read_control():
 
 
 control = read_control()
-started = time.monotonic()
 flaky = {path: list(codes) for path, codes in control.get("flaky", {}).items()}
 lock = threading.Lock()
 secret_served = False
+# When the VM first asked Secret Manager: the 403s (IAM grants still propagating) last
+# secret403Seconds from then, however long the boot took to get there.
+first_secret_request = None
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -110,11 +112,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # -- Secret Manager -----------------------------------------------------------
     def secret(self):
-        global secret_served
+        global secret_served, first_secret_request
         if self.headers.get("Authorization") != f"Bearer {control['token']}":
             return self.reply(401, json.dumps({"error": {"code": 401}}))
         forbidden_for = control.get("secret403Seconds", 0)
-        if time.monotonic() - started < forbidden_for:
+        with lock:
+            if first_secret_request is None:
+                first_secret_request = time.monotonic()
+        if time.monotonic() - first_secret_request < forbidden_for:
             log(f"secret manager: answering 403 ({self.path.split('/secrets/')[-1]})")
             return self.reply(403, json.dumps({"error": {"code": 403, "status": "PERMISSION_DENIED"}}))
         parts = self.path.split("/")

@@ -28,6 +28,8 @@ case "$ROLE" in
     EVENTS=/data/standin-events.log
     need_secret /secrets/jwt.hex
     grep -qE '^[0-9a-f]{64}$' /secrets/jwt.hex || { event "jwt-not-hex"; exit 1; }
+    # As geth does: a node key is made at the first start, and kept.
+    [ -f /data/geth/nodekey ] || { mkdir -p /data/geth && echo "standin-key-$(cut -d' ' -f1 /proc/uptime)" >/data/geth/nodekey; }
     nc -ll -p 8545 -e /bin/rpc &
     ;;
   lighthouse)
