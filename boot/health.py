@@ -27,15 +27,24 @@ upgrade in time. GET /metrics has it for Prometheus and the Ops Agent
 (defimon_client_schedules_upgrade: 1 yes, 0 no, -1 unknown), which an alert watches.
 Any other path is 404.
 
+On a group's nodes it is also the DEFIMON services' way to geth (GATE): a TCP gate per
+port (JSON-RPC, WebSocket) that lets connections through to geth only while this node is
+ready, and closes every open one when it stops being so. A service on a node would
+otherwise read its own geth whatever its state (the balancer's address routes to the node
+itself); through the gate it gets no answer rather than a stale one, and a consumer's
+nack hands its messages to a node that is current.
+
 Runs as its own container of the node's compose project (python image, standard
 library only); reads GETH_RPC_URL, BEACON_API_URL, MAX_HEAD_AGE_SECONDS,
-STALLED_AFTER_SECONDS, UPGRADES_FILE (upgrades.json) and PORT. `judge`, `schedules` and `alive` are pure:
+STALLED_AFTER_SECONDS, UPGRADES_FILE (upgrades.json), PORT, and on a group's nodes GATE
+("<port>=<host>:<port> ...") and GATE_CHECK_SECONDS. `judge`, `schedules` and `alive` are pure:
 test/boot/health.test.ts feeds them recorded answers.
 """
 import http.server
 import json
 import os
 import re
+import socket
 import socketserver
 import threading
 import time
@@ -319,6 +328,98 @@ class Handler(http.server.BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+def ready_now(server):
+    """Whether this node may serve: /health's verdict, and no running client off the chain."""
+    answers = observe(server.geth, server.beacon)
+    now = int(time.time())
+    off_chain, _ = missing(schedules(*client_configs(server, now), server.upgrades, now))
+    return judge(*answers, now, server.max_head_age)[0] and not off_chain
+
+
+class Gate:
+    """A TCP gate to one upstream: connections pass only while `ready` is set."""
+
+    def __init__(self, port, upstream, ready):
+        self.upstream = upstream
+        self.ready = ready
+        self.lock = threading.Lock()
+        self.open = set()
+        self.listener = socket.create_server(("0.0.0.0", port), reuse_port=False)
+
+    def serve(self):
+        while True:
+            client, _ = self.listener.accept()
+            if not self.ready.is_set():
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.upstream, timeout=TIMEOUT_SECONDS)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            pair = (client, upstream)
+            with self.lock:
+                self.open.add(pair)
+            for source, target in (pair, pair[::-1]):
+                threading.Thread(target=self.relay, args=(source, target, pair), daemon=True).start()
+
+    def relay(self, source, target, pair):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                target.sendall(data)
+        except OSError:
+            pass
+        self.close(pair)
+
+    def close(self, pair):
+        with self.lock:
+            self.open.discard(pair)
+        for sock in pair:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def close_all(self):
+        with self.lock:
+            pairs = list(self.open)
+        for pair in pairs:
+            self.close(pair)
+
+
+def gates(spec):
+    """GATE's "8545=geth:8545 8546=geth:8546" as [(port, (host, port))]."""
+    found = []
+    for item in spec.split():
+        port, upstream = item.split("=", 1)
+        host, upstream_port = upstream.rsplit(":", 1)
+        found.append((int(port), (host, int(upstream_port))))
+    return found
+
+
+def watch(server, ready, opened, every):
+    """Judges the node every `every` seconds; closes the gates' connections when it stops being ready."""
+    while True:
+        try:
+            now_ready = ready_now(server)
+        except Exception as error:  # a judgement that fails is no readiness
+            print("defimon-health: readiness check failed: %s" % error, flush=True)
+            now_ready = False
+        if now_ready:
+            ready.set()
+        elif ready.is_set():
+            ready.clear()
+            print("defimon-health: not ready: closing the services' connections to geth", flush=True)
+            for gate in opened:
+                gate.close_all()
+        time.sleep(every)
+
+
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -336,6 +437,14 @@ def main():
     # Nothing seen yet: the clock of a stall starts with the server.
     server.progress = (None, int(time.time()))
     server.lock = threading.Lock()
+    spec = os.environ.get("GATE", "")
+    if spec:
+        ready = threading.Event()
+        opened = [Gate(port, upstream, ready) for port, upstream in gates(spec)]
+        for gate in opened:
+            threading.Thread(target=gate.serve, daemon=True).start()
+        threading.Thread(target=watch, args=(server, ready, opened, int(os.environ.get("GATE_CHECK_SECONDS", "5"))), daemon=True).start()
+        print("defimon-health: gating %s" % spec, flush=True)
     print("defimon-health: serving /health on port %d" % server.server_address[1], flush=True)
     server.serve_forever()
 

@@ -121,6 +121,44 @@ After=docker.service" && changed=1
   fi
 }
 
+# The node's own containers (geth, Lighthouse, Prometheus, Grafana, the health endpoint)
+# have fixed addresses in one half of the compose network; none of them needs a Google
+# API, and the metadata server would hand any of them the VM's token (its secrets, its
+# images). A unit that runs before Docker at every boot rejects that half's packets to the
+# metadata server: forwarded (DOCKER-USER, which Docker leaves alone; the server is off
+# the host) and delivered on the host (INPUT). The services keep it, for Pub/Sub.
+guard_metadata_server() {
+  local bridge range guard=/usr/local/sbin/defimon-metadata-guard changed=0
+  read -r bridge range <<<"$(attribute defimon-metadata-guard)"
+  case "$bridge $range" in
+    *[!a-z0-9./\ ]* | " "* | *" ") log "bad defimon-metadata-guard: $bridge $range"; exit 1 ;;
+  esac
+  write_if_changed "$guard" "#!/bin/sh
+# Rendered by the DEFIMON startup script: $range on $bridge cannot reach the metadata server.
+set -e
+iptables -n -L DOCKER-USER >/dev/null 2>&1 || iptables -N DOCKER-USER
+for chain in DOCKER-USER INPUT; do
+  iptables -C \$chain -i $bridge -s $range -d 169.254.169.254/32 -j REJECT 2>/dev/null ||
+    iptables -I \$chain -i $bridge -s $range -d 169.254.169.254/32 -j REJECT
+done" && changed=1
+  chmod 0755 "$guard"
+  write_if_changed /etc/systemd/system/defimon-metadata-guard.service "[Unit]
+Description=DEFIMON: the node's own containers cannot reach the metadata server
+Before=docker.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=$guard
+[Install]
+WantedBy=multi-user.target" && changed=1
+  if [ "$changed" -eq 1 ]; then
+    systemctl daemon-reload
+    systemctl enable defimon-metadata-guard.service
+    systemctl restart defimon-metadata-guard.service
+  fi
+  systemctl start defimon-metadata-guard.service
+}
+
 # write_if_changed FILE TEXT: true when it wrote.
 write_if_changed() {
   mkdir -p "$(dirname "$1")"
@@ -386,6 +424,7 @@ main() {
   claim_data_disk
   configure_units
   install_docker
+  guard_metadata_server
   make_data_directories
   write_stack_files
   fetch_secrets

@@ -82,10 +82,10 @@ export class NodeGroup extends pulumi.ComponentResource {
       { region: args.region, addressType: "INTERNAL", subnetwork: args.subnetId, purpose: "GCE_ENDPOINT", description: "The nodes' JSON-RPC and WS behind the internal load balancer", labels: args.labels },
       { parent: this },
     );
-    const rpc = {
-      http: pulumi.interpolate`http://${this.rpcAddress.address}:${ports.gethHttp}`,
-      ws: pulumi.interpolate`ws://${this.rpcAddress.address}:${ports.gethWs}`,
-    };
+    // The services on a node reach geth through the health endpoint's gate, open only while
+    // this node is ready: the balancer's address would bring them to this very node anyway
+    // (the guest agent routes the forwarding rule's address locally), whatever its state.
+    const rpc = { http: `http://health:${ports.gethHttp}`, ws: `ws://health:${ports.gethWs}` };
 
     if (args.seed) {
       this.seedImage = new gcp.compute.Image(

@@ -13,6 +13,23 @@ export const hostLayout = {
   secretsDir: "/run/defimon/secrets",
 };
 
+/**
+ * The compose project's network. The node's own containers (geth, Lighthouse, Prometheus,
+ * Grafana, the health endpoint) take fixed addresses in its lower half, which the host
+ * closes to the metadata server (boot/startup.sh, defimon-metadata-guard): none of them
+ * needs a Google API, and the VM's token reads its secrets and pulls its images. The
+ * DEFIMON services, which authenticate to Pub/Sub through it, get addresses from the upper
+ * half (`ip_range`). Not a range the VPC uses (the node's subnet is 10.20.0.0/24).
+ */
+export const composeNetwork = {
+  bridge: "defimon0",
+  subnet: "172.30.0.0/24",
+  gateway: "172.30.0.1",
+  nodeRange: "172.30.0.0/25",
+  serviceRange: "172.30.0.128/25",
+};
+export const nodeAddresses = { geth: "172.30.0.10", lighthouse: "172.30.0.11", prometheus: "172.30.0.12", grafana: "172.30.0.13", health: "172.30.0.14" };
+
 /** Containers' data directories on the data disk, and the uid:gid that owns each. */
 export const dataDirectories: Record<string, string> = {
   geth: "0:0",

@@ -103,12 +103,13 @@ describe("replicas: 3", () => {
     expect(delay).toBeLessThanOrEqual(3600);
   });
 
-  it("points the services and nodeInternalRpcUrl at the balancer, and runs the health endpoint on every node", () => {
+  it("points nodeInternalRpcUrl at the balancer and the services on the nodes at their node's gate, and runs the health endpoint on every node", () => {
     const files = renderedFiles(plan);
     const compose = parseYaml(files["defimon-node-template/docker-compose.yml"]);
-    expect(compose.services["event-indexer"].environment).toMatchObject({ ETH_RPC_URL: "http://10.20.0.100:8545", ETH_WS_URL: "ws://10.20.0.100:8546" });
+    // On a node the balancer's address is the node itself: the gate opens only while the node is ready.
+    expect(compose.services["event-indexer"].environment).toMatchObject({ ETH_RPC_URL: "http://health:8545", ETH_WS_URL: "ws://health:8546" });
     expect(plan.outputs.nodeInternalRpcUrl).toBe("http://10.20.0.100:8545");
-    expect(compose.services.health).toMatchObject({ user: "65534:65534", ports: ["8558:8558/tcp"], environment: { MAX_HEAD_AGE_SECONDS: "60", STALLED_AFTER_SECONDS: "1800" } });
+    expect(compose.services.health).toMatchObject({ user: "65534:65534", ports: ["8558:8558/tcp"], environment: { MAX_HEAD_AGE_SECONDS: "60", STALLED_AFTER_SECONDS: "1800", GATE: "8545=geth:8545 8546=geth:8546" } });
     expect(compose.services.health.image).toMatch(/^python:3\.13\.16-alpine3\.24@sha256:/);
     expect(files["defimon-node-template/health.py"]).toBe(fs.readFileSync(path.join(__dirname, "..", "boot", "health.py"), "utf8"));
     // One template for every node: geth and Lighthouse learn their address from their peers.

@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import { composeNetwork } from "../hostLayout";
 import * as path from "path";
 
 /** The boot scripts and the health endpoint, as committed (shellcheck checks the scripts, test/boot/health.test.ts the endpoint). */
@@ -64,6 +65,8 @@ export function bootMetadata(input: BootMetadataInput): Record<string, string> {
     "defimon-ops-agent-config": input.opsAgentConfig,
     // Always present (the script reads it under set -e), empty when every image is public.
     "defimon-registries": input.registries.join(" "),
+    // The compose network's bridge and the range of the node's own containers, closed to the metadata server.
+    "defimon-metadata-guard": `${composeNetwork.bridge} ${composeNetwork.nodeRange}`,
   };
 }
 

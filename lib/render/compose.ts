@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { dataDirectories, hostLayout, ports } from "../hostLayout";
+import { composeNetwork, dataDirectories, hostLayout, nodeAddresses, ports } from "../hostLayout";
 import type { HealthUpgrade } from "../clientCurrency";
 import { NetworkName, networks } from "../networks";
 import { gethPaths } from "./gethToml";
@@ -19,7 +19,10 @@ export interface ComposeInput {
    * the host's loopback alone for one VM (the Ops Agent scrapes its /metrics).
    */
   health: { image: string; maxHeadAgeSeconds: number; stalledAfterSeconds: number; publish: "all" | "loopback" };
-  /** Where the services reach JSON-RPC: default the node's own geth; a group's balancer. */
+  /**
+   * Where the services reach JSON-RPC: default the node's own geth; on a group's nodes the
+   * health endpoint's gate (health:8545, health:8546), open only while the node is ready.
+   */
   rpc?: { http: string; ws: string };
   checkpointSyncUrl: string;
   /** Digest-pinned images of the node's containers. */
@@ -195,6 +198,8 @@ export function composeProject(input: ComposeInput) {
       STALLED_AFTER_SECONDS: String(input.health.stalledAfterSeconds),
       UPGRADES_FILE: "/app/upgrades.json",
       PORT: String(ports.health),
+      // A group's services reach geth through the gate only while this node is ready.
+      ...(input.health.publish === "all" ? { GATE: `${ports.gethHttp}=geth:${ports.gethHttp} ${ports.gethWs}=geth:${ports.gethWs}` } : {}),
     },
     // A group's: for Google's health checkers (components/nodeNetwork.ts lets only their
     // ranges in). One VM's: for the Ops Agent on the host, nothing else.
@@ -223,7 +228,17 @@ export function composeProject(input: ComposeInput) {
     };
   }
 
-  return { services };
+  // The node's own containers at their fixed addresses, in the half closed to the metadata server.
+  for (const [name, address] of Object.entries(nodeAddresses)) {
+    if (services[name]) services[name] = { ...(services[name] as object), networks: { default: { ipv4_address: address } } };
+  }
+  const projectNetworks = {
+    default: {
+      driver_opts: { "com.docker.network.bridge.name": composeNetwork.bridge },
+      ipam: { config: [{ subnet: composeNetwork.subnet, ip_range: composeNetwork.serviceRange, gateway: composeNetwork.gateway }] },
+    },
+  };
+  return { services, networks: projectNetworks };
 }
 
 /** The compose project's name (docker compose -p): the scripts on the host use it. */

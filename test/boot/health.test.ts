@@ -243,12 +243,14 @@ describe("a stall that a new node would share (autohealing must not recreate eve
   });
 });
 
-/** A loopback geth and Lighthouse that answer from one recording, its block re-dated to now. */
-function standIn(recording: Record<string, any>): Promise<http.Server> {
+/** A loopback geth and Lighthouse that answer from one recording (or whichever `current` returns), its block re-dated to now. */
+function standIn(recording: Record<string, any> | (() => Record<string, any>)): Promise<http.Server> {
+  const current = typeof recording === "function" ? recording : () => recording;
   const server = http.createServer((request, response) => {
     let body = "";
     request.on("data", (chunk) => (body += chunk));
     request.on("end", () => {
+      const recording = current();
       let answer: unknown;
       if (request.url === "/eth/v1/node/syncing") answer = recording.beacon_syncing;
       else if (request.url === "/eth/v1/config/spec") answer = recording.beacon_spec ?? { data: {} };
@@ -278,12 +280,12 @@ async function freePort(): Promise<number> {
 }
 
 /** Runs boot/health.py on a free loopback port; GETs `url` once it serves. */
-async function serve(geth: string, beacon: string, get: (base: string) => Promise<{ status: number; body: any }[]>, upgrades: unknown[] = []) {
+async function serve(geth: string, beacon: string, get: (base: string) => Promise<{ status: number; body: any }[]>, upgrades: unknown[] = [], env: Record<string, string> = {}) {
   const listen = await freePort();
   const upgradesFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "defimon-health-")), "upgrades.json");
   fs.writeFileSync(upgradesFile, JSON.stringify(upgrades));
   const child = spawn("python3", [path.join(root, "boot", "health.py")], {
-    env: { PATH: process.env.PATH, GETH_RPC_URL: geth, BEACON_API_URL: beacon, MAX_HEAD_AGE_SECONDS: "60", STALLED_AFTER_SECONDS: "1800", UPGRADES_FILE: upgradesFile, PORT: String(listen) },
+    env: { PATH: process.env.PATH, GETH_RPC_URL: geth, BEACON_API_URL: beacon, MAX_HEAD_AGE_SECONDS: "60", STALLED_AFTER_SECONDS: "1800", UPGRADES_FILE: upgradesFile, PORT: String(listen), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   try {
@@ -335,6 +337,47 @@ describe("the health server", () => {
       expect(metrics.status).toBe(200);
       expect(metrics.body).toContain(`defimon_client_schedules_upgrade{client="geth",upgrade="Glamsterdam",activation="${upgrades[0].time}"} 0\n`);
       expect(metrics.body).toContain("defimon_node_ready 1\n");
+    } finally {
+      node.close();
+    }
+  });
+
+  it("gates the services' connections to geth: through while ready, refused and cut once the node falls behind", async () => {
+    let answers = recorded("synced");
+    const node = await standIn(() => answers);
+    const gate = await freePort();
+    /** A JSON-RPC request through the gate: its answer, or the socket's error. */
+    const call = () =>
+      fetch(`http://127.0.0.1:${gate}/`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_syncing", params: [] }) })
+        .then(async (r) => ((await r.json()) as { result: unknown }).result)
+        .catch(() => "refused");
+    const until = async (what: () => Promise<unknown>, want: unknown) => {
+      for (let i = 0; i < 40; i += 1) {
+        if ((await what()) === want) return want;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      return what();
+    };
+    try {
+      const url = `http://127.0.0.1:${port(node)}`;
+      const [open, held, closed] = await serve(
+        url,
+        url,
+        async () => {
+          const open = await until(call, false);
+          // A connection held open (a WebSocket's): cut when the node falls behind.
+          const socket = require("net").connect(gate, "127.0.0.1");
+          const cut = new Promise((resolve) => socket.on("close", () => resolve("cut")));
+          await new Promise((resolve) => socket.on("connect", resolve));
+          answers = recorded("syncing");
+          const held = await Promise.race([cut, new Promise((resolve) => setTimeout(() => resolve("still open"), 10_000))]);
+          const closed = await until(call, "refused");
+          return [{ status: 0, body: open }, { status: 0, body: held }, { status: 0, body: closed }];
+        },
+        [],
+        { GATE: `${gate}=127.0.0.1:${port(node)}`, GATE_CHECK_SECONDS: "1" },
+      );
+      expect([open.body, held.body, closed.body]).toEqual([false, "cut", "refused"]);
     } finally {
       node.close();
     }

@@ -85,7 +85,8 @@ const newEvents = (report: Report, before: Report | undefined) => report.events.
  * each other, each scenario still its own check. A's chain waits longest and runs at
  * the highest priority.
  *   A: first boot (blank disk, package manager locked: 1, 4), then an unclean reset with
- *      Secret Manager answering 403 (3, 6).
+ *      Secret Manager answering 403 (3, 6), where the containers are asked whether they
+ *      reach the metadata server (12).
  *   B: first boot on a disk restored from a snapshot, metadata flaky (11, 5a), clean
  *      reboot (2), power-off (9).
  *   C: a disk that fails reads (7), a required key missing for good on a new disk (5b:
@@ -127,7 +128,7 @@ async function groupA(vm: Vm, stack: TestStack, dir: string): Promise<void> {
   // 45 s (IAM grants propagating).
   await vm.qmp("system_reset");
   await vm.waitExit(60);
-  const third = await boot(vm, { secret403Seconds: 45, afterProbe: "stay" }, { file: disk }, stack);
+  const third = await boot(vm, { secret403Seconds: 45, afterProbe: "stay", probeMetadata: true }, { file: disk }, stack);
   const served = uptimeOf(third.standinLog, "first secret served") ?? Infinity;
   const events = newEvents(third, first);
   const startedBeforeSecrets = (problems: string[]) => {
@@ -151,6 +152,13 @@ async function groupA(vm: Vm, stack: TestStack, dir: string): Promise<void> {
   expect(p6, done(third) && JSON.stringify(running(third)) === JSON.stringify(allContainers), "startup did not finish with every container running");
   startedBeforeSecrets(p6);
   check(6, "Secret Manager answers 403 for 45 s: retried until it works, no container starts without its secret", p6);
+
+  // 12: after the reset, the containers Docker restarted before the startup script ran
+  // included: the node's own cannot reach the metadata server, a service can.
+  const p12: string[] = [];
+  const reach = ["geth", "lighthouse", "prometheus", "grafana", "health"].map((name) => `${name} unreachable`).concat("indexer answered");
+  expect(p12, JSON.stringify([...third.metadataReach].sort()) === JSON.stringify([...reach].sort()), `metadata server reached: ${JSON.stringify(third.metadataReach)}`);
+  check(12, "the metadata server: unreachable from geth, Lighthouse, Prometheus, Grafana and the health endpoint (the VM's token reads its secrets), reachable from a service (Pub/Sub)", p12);
   await vm.qmp("quit");
   await vm.waitExit(60);
   markers.push({ disk, marker, uuid: first.dataDiskUuid.trim() });

@@ -24,6 +24,8 @@ export interface Control {
   holdPackageLockSeconds?: number;
   afterProbe?: "reboot" | "poweroff" | "stay";
   marker?: string;
+  /** The probe asks, from inside each container, whether the metadata server answers. */
+  probeMetadata?: boolean;
 }
 
 export interface DataDisk {
@@ -47,6 +49,8 @@ export interface Report {
   events: string[];
   indexerLog: string[];
   dockerUnitsAfter: string;
+  /** `<container> answered` or `<container> unreachable`, when the boot asked (probeMetadata). */
+  metadataReach: string[];
 }
 
 const megabyte = 1 << 20;

@@ -56,6 +56,16 @@ describe("docker compose project", () => {
     expect(group.services.health.ports).toEqual(["8558:8558/tcp"]);
   });
 
+  it("puts the node's own containers at fixed addresses in the half of the network closed to the metadata server, and the services in the other", () => {
+    const full = composeProject(input) as { services: Record<string, any>; networks: Record<string, any> };
+    expect(full.networks.default).toEqual({
+      driver_opts: { "com.docker.network.bridge.name": "defimon0" },
+      ipam: { config: [{ subnet: "172.30.0.0/24", ip_range: "172.30.0.128/25", gateway: "172.30.0.1" }] },
+    });
+    const addresses = Object.fromEntries(Object.entries(full.services).map(([name, service]) => [name, service.networks?.default?.ipv4_address]));
+    expect(addresses).toEqual({ geth: "172.30.0.10", lighthouse: "172.30.0.11", prometheus: "172.30.0.12", grafana: "172.30.0.13", health: "172.30.0.14", "analytics-api": undefined, "event-indexer": undefined });
+  });
+
   it("gives geth and Lighthouse the same JWT, each from its own secrets folder (a folder mount, never a file mount)", () => {
     expect(project.services.geth.volumes).toContain("/run/defimon/secrets/geth:/secrets:ro");
     expect(project.services.lighthouse.volumes).toContain("/run/defimon/secrets/lighthouse:/secrets:ro");
