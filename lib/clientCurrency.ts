@@ -106,7 +106,10 @@ export type SupportedImage = (typeof supportedImages)[number];
 export const upgrades = upgradesCatalog as unknown as UpgradesCatalog;
 export const support = supportCatalog as unknown as SupportCatalog;
 
-/** Variants a tag may carry after its version (`3.13.9-alpine3.22`, `12.3.1-ubuntu`, `v8.3.3-modern`). */
+/**
+ * A suffix after the version that makes it a pre-release (`v8.3.3-rc.1`); any other
+ * suffix is a variant of the release itself (`3.13.9-alpine3.22`, `12.3.1-ubuntu`).
+ */
 const prerelease = /^(alpha|beta|rc|pre|dev)([.\d].*)?$/i;
 
 /**
@@ -178,7 +181,7 @@ function at(upgrade: NetworkUpgrade): string {
   return `${utc(upgrade.activation)} (epoch ${upgrade.epoch})`;
 }
 
-/** What the health endpoint checks the running clients against (boot/health.py's UPGRADES). */
+/** What the health endpoint checks the running clients against (upgrades.json, boot/health.py). */
 export interface HealthUpgrade {
   upgrade: string;
   execution: string;
