@@ -98,8 +98,9 @@ export class NodeGroup extends pulumi.ComponentResource {
           storageLocations: [args.region],
           labels: args.labels,
         },
-        // The snapshot it was made from may be deleted: the image does not depend on it.
-        { parent: this, ...(args.seed.follow ? {} : { ignoreChanges: ["sourceSnapshot", "description"] }) },
+        // The snapshot it was made from may be deleted: the image does not depend on it. Its
+        // name is fixed, so a new seed (another snapshot, a --replace) deletes the old first.
+        { parent: this, deleteBeforeReplace: true, ...(args.seed.follow ? {} : { ignoreChanges: ["sourceSnapshot", "description"] }) },
       );
     }
 

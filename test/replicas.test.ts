@@ -204,6 +204,8 @@ describe("a group's seed", () => {
     const image = named(plan, "defimon-node-seed");
     expect(image.inputs).toMatchObject({ name: "defimon-seed-prod", sourceSnapshot: "projects/defimon-prod/global/snapshots/chain-2026-12-01", storageLocations: ["europe-west1"] });
     expect(image.ignoreChanges ?? []).toEqual([]);
+    // A fixed name: a new seed must delete the old image before it is made.
+    expect(image.deleteBeforeReplace).toBe(true);
     const chain = (ofType(plan, "gcp:compute/instanceTemplate:InstanceTemplate")[0].inputs.disks as any[]).find((disk) => disk.deviceName === "chaindata");
     expect(chain.sourceImage).toBe("https://www.googleapis.com/compute/v1/projects/defimon-prod/global/images/defimon-seed-prod");
     expect(chain.sourceSnapshot).toBeUndefined();
