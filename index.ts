@@ -27,7 +27,7 @@ import { loadStackConfig } from "./lib/config";
 import { bigQueryColumns, eventSchemaText } from "./lib/eventSchema";
 import { ports } from "./lib/hostLayout";
 import { resourceLabels, stackScopedName } from "./lib/naming";
-import { newestChainSnapshot, newestSeed, snapshotPath } from "./lib/snapshots";
+import { newestSeed, newestSnapshotSeed, snapshotPath } from "./lib/snapshots";
 import { consumerEnv, guideConsumer, serviceEnv } from "./lib/render/eventStreamEnv";
 
 async function defimonStack() {
@@ -122,7 +122,7 @@ async function defimonStack() {
   // A group keeps a seed image made from it (components/nodeGroup.ts); one VM's disk is made once from it.
   const { seedSnapshot } = config.node;
   const seedImageName = stackScopedName("defimon-seed", stack, 63);
-  const newest = seedSnapshot !== "newest" ? undefined : grouped ? await newestSeed(labels["pulumi-stack"], seedImageName) : await newestChainSnapshot(labels["pulumi-stack"]).then((snapshot) => (snapshot ? { snapshot } : { none: "the stack has no chain snapshot yet" }));
+  const newest = seedSnapshot !== "newest" ? undefined : grouped ? await newestSeed(labels["pulumi-stack"], seedImageName) : await newestSnapshotSeed(labels["pulumi-stack"]);
   if (newest && "none" in newest) pulumi.log.warn(`defimon:node.seedSnapshot = newest: ${newest.none}; new nodes start with an empty disk and sync from scratch (hours to days)`);
   const seed: pulumi.Input<string> | undefined =
     seedSnapshot === "none" ? undefined : seedSnapshot === "newest" ? (newest && "snapshot" in newest ? newest.snapshot : undefined) : projectId.apply((id) => snapshotPath(seedSnapshot, id));

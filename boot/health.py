@@ -284,6 +284,16 @@ def client_configs(server, now):
     return configs
 
 
+def readiness(server, answers, now):
+    """/health's verdict on observed answers: the reasons it is not ready (none: ready), its
+    facts, the running clients' schedules, and the active upgrades they miss."""
+    found = schedules(*client_configs(server, now), server.upgrades, now)
+    off_chain, ahead = missing(found)
+    _, reasons, facts = judge(*answers, now, server.max_head_age)
+    reasons += ["%s, active: this node left the chain" % item for item in off_chain]
+    return reasons, dict(facts, upgrades=found, upgradesAhead=ahead), found, off_chain
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "defimon-health"
 
@@ -295,13 +305,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         server = self.server
         answers = observe(server.geth, server.beacon)
         now = int(time.time())
-        found = schedules(*client_configs(server, now), server.upgrades, now)
-        off_chain, ahead = missing(found)
-        healthy, reasons, facts = judge(*answers, now, server.max_head_age)
-        reasons += ["%s, active: this node left the chain" % item for item in off_chain]
+        reasons, facts, found, off_chain = readiness(server, answers, now)
         with server.lock:
             live, live_reasons, server.progress = alive(server.progress, now, progress(*answers), server.stalled_after, answers[2], off_chain)
-        facts = dict(facts, upgrades=found, upgradesAhead=ahead)
         if path == "/metrics":
             text = metrics(found, not reasons, live).encode()
             self.send_response(200)
@@ -312,7 +318,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/health":
             self.answer(200 if not reasons else 503, dict(facts, healthy=not reasons, reasons=reasons))
         else:
-            self.answer(200 if live else 503, {"healthy": live, "reasons": live_reasons, "upgradesAhead": ahead})
+            self.answer(200 if live else 503, {"healthy": live, "reasons": live_reasons, "upgradesAhead": facts["upgradesAhead"]})
 
     def answer(self, status, body):
         text = (json.dumps(body, sort_keys=True) + "\n").encode()
@@ -329,11 +335,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def ready_now(server):
-    """Whether this node may serve: /health's verdict, and no running client off the chain."""
-    answers = observe(server.geth, server.beacon)
-    now = int(time.time())
-    off_chain, _ = missing(schedules(*client_configs(server, now), server.upgrades, now))
-    return judge(*answers, now, server.max_head_age)[0] and not off_chain
+    """Whether this node may serve now: /health's verdict (the gate's)."""
+    return not readiness(server, observe(server.geth, server.beacon), int(time.time()))[0]
 
 
 class Gate:

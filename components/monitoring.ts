@@ -54,12 +54,6 @@ interface PromQlSpec {
   query: pulumi.Input<string>;
   duration: string;
   runbook: string;
-  /**
-   * Monitoring refuses a PromQL condition on a metric it has not seen unless validation is
-   * off ("PromQL in alerting policies", limitations): on for metrics that exist only once
-   * the node has run (geth's, the health endpoint's).
-   */
-  disableMetricValidation?: boolean;
 }
 
 interface AbsenceSpec {
@@ -243,15 +237,13 @@ export class Operability extends pulumi.ComponentResource {
         aligner: "ALIGN_MEAN",
         runbook: "Lower defimon:node.gethCache or move to a larger machine type.",
       },
-      // PromQL with metric validation off: geth's metrics exist in Cloud Monitoring only once
-      // the Ops Agent has scraped a running geth, and Monitoring refuses a condition on a
-      // metric it has not seen (a filter: 404 "Cannot find metric(s)").
+      // PromQL (validation off, below): geth's metrics exist in Cloud Monitoring only once
+      // the Ops Agent has scraped a running geth, and a filter on one answers 404 until then.
       "geth-down": {
         kind: "promql",
         title: "DEFIMON node: geth reports no head block",
         query: gethDownQuery(args.nodes),
         duration: "600s",
-        disableMetricValidation: true,
         runbook: "geth is down or its metrics are: docker compose ps and logs geth on the host.",
       },
       "geth-stalled": {
@@ -259,7 +251,6 @@ export class Operability extends pulumi.ComponentResource {
         title: "DEFIMON node: geth's head block stopped moving",
         query: gethStalledQuery(args.nodes, args.alerts.headStallMinutes),
         duration: "60s",
-        disableMetricValidation: true,
         runbook: "geth follows the chain no more: check Lighthouse (the Engine API, the JWT), peers, and disk space.",
       },
       "client-misses-upgrade": {
@@ -267,7 +258,6 @@ export class Operability extends pulumi.ComponentResource {
         title: "DEFIMON node: a client does not schedule the network's upgrade",
         query: clientMissesUpgradeQuery(args.nodes),
         duration: "300s",
-        disableMetricValidation: true,
         runbook:
           "The running geth or Lighthouse does not schedule an upgrade of its network (the health endpoint's /health lists which, from eth_config and /eth/v1/config/spec). Before the activation: pin a release that schedules it (README, Following the chain through upgrades) and roll the node. After it: the node has left the chain; the same.",
       },
@@ -278,8 +268,7 @@ export class Operability extends pulumi.ComponentResource {
               title: `DEFIMON nodes: fewer than ${args.nodes.replicas} follow the chain`,
               query: nodesFollowingQuery(args.nodes.baseInstanceName, args.nodes.replicas),
               duration: "300s",
-              disableMetricValidation: true,
-              runbook:
+                    runbook:
                 "A node is down, syncing or stuck, and the balancer serves from fewer. gcloud compute instance-groups managed list-instances (health, current action); gcloud compute backend-services get-health; the node's geth and Lighthouse logs. Autohealing recreates a node whose chain stood still for defimon:node.stalledAfterSeconds.",
             },
           }
@@ -294,7 +283,10 @@ export class Operability extends pulumi.ComponentResource {
             ? { conditionThreshold: { filter: spec.filter, comparison: spec.comparison, thresholdValue: spec.threshold, duration: spec.duration, aggregations } }
             : spec.kind === "absent"
               ? { conditionAbsent: { filter: spec.filter, duration: spec.duration, aggregations } }
-              : { conditionPrometheusQueryLanguage: { query: spec.query, duration: spec.duration, evaluationInterval: "60s", ...(spec.disableMetricValidation ? { disableMetricValidation: true } : {}) } };
+              : // Every PromQL condition here reads metrics that exist only once a node has run
+                // (geth's, the health endpoint's): Monitoring refuses one on a metric it has not
+                // seen unless validation is off ("PromQL in alerting policies", limitations).
+                { conditionPrometheusQueryLanguage: { query: spec.query, duration: spec.duration, evaluationInterval: "60s", disableMetricValidation: true } };
         return [
           key,
           new gcp.monitoring.AlertPolicy(

@@ -305,14 +305,19 @@ export function clientCurrency(input: CurrencyInput, catalogs = { upgrades, supp
     }
     const end = Date.parse(line.supportedUntil);
     if (end <= now.getTime()) {
-      problems.push(`${key(image, reference)}: support for ${image} ${line.line}${line.lts ? " LTS" : ""} ended on ${line.supportedUntil}; ${instead} (${supportFile})`);
+      problems.push(`${key(image, reference)}: support for ${image} ${lineLabel(line)} ended on ${line.supportedUntil}; ${instead} (${supportFile})`);
     } else if (end <= horizon) {
-      notices.push(`${key(image, reference)}: support for ${image} ${line.line}${line.lts ? " LTS" : ""} ends on ${line.supportedUntil}, ${inDays(line.supportedUntil, now)}; ${instead} (${supportFile})`);
+      notices.push(`${key(image, reference)}: support for ${image} ${lineLabel(line)} ends on ${line.supportedUntil}, ${inDays(line.supportedUntil, now)}; ${instead} (${supportFile})`);
     }
   }
   return { problems, notices };
 }
 
+/** `3.13 LTS`, `13.3`. */
+function lineLabel(line: SupportLine): string {
+  return `${line.line}${line.lts ? " LTS" : ""}`;
+}
+
 function describeLine(line: SupportLine): string {
-  return `${line.line}${line.lts ? " LTS" : ""} (support to ${line.supportedUntil})`;
+  return `${lineLabel(line)} (support to ${line.supportedUntil})`;
 }

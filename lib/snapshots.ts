@@ -53,13 +53,20 @@ export async function newestChainSnapshot(stackSlug: string, lookup: Lookup = gc
   try {
     return (await lookup({ filter: chainSnapshotFilter(stackSlug), mostRecent: true })).selfLink;
   } catch (error) {
-    if (noSnapshotMessage.test(reasonOf(error)) || apiDisabledMessage.test(reasonOf(error))) return undefined;
+    const reason = reasonOf(error);
+    if (noSnapshotMessage.test(reason) || apiDisabledMessage.test(reason)) return undefined;
     throw error;
   }
 }
 
-/** Where a group's seed image comes from, or why there is none. */
+/** Where a new chain disk (or a group's seed image) comes from, or why there is none. */
 export type Seed = { snapshot: string } | { none: string };
+
+/** The stack's newest ready chain snapshot as a seed: one VM's disk is made once from it. */
+export async function newestSnapshotSeed(stackSlug: string, lookup?: Lookup): Promise<Seed> {
+  const snapshot = await newestChainSnapshot(stackSlug, lookup);
+  return snapshot ? { snapshot } : { none: "the stack has no chain snapshot yet" };
+}
 
 /**
  * A group's seed for "newest": the stack's seed image as it already is (made once, from
@@ -79,8 +86,7 @@ export async function newestSeed(stackSlug: string, imageName: string, lookups: 
     if (apiDisabledMessage.test(reason)) return { none: "the project's Compute Engine API is not on yet, so it has no snapshot" };
     if (!notFoundMessage.test(reason)) throw error;
   }
-  const snapshot = await newestChainSnapshot(stackSlug, lookups.snapshot);
-  return snapshot ? { snapshot } : { none: "the stack has no chain snapshot yet" };
+  return newestSnapshotSeed(stackSlug, lookups.snapshot);
 }
 
 /** A snapshot as config names it (defimon:node.seedSnapshot): a name in this project, or a path in another. */

@@ -147,6 +147,11 @@ const computed: Record<string, Computed> = {
   },
 };
 
+/** An invoke's failure as the engine hands it to the program: the provider's text in `details`. */
+function providerError(reason: string): Error {
+  return Object.assign(new Error(reason), { details: reason });
+}
+
 /** Invokes the program makes, answered as GCP would for the mock project. */
 const invokes: Record<string, (inputs: State, project: MockProject) => State> = {
   "gcp:organizations/getProject:getProject": (_i, p) => ({
@@ -165,18 +170,16 @@ const invokes: Record<string, (inputs: State, project: MockProject) => State> = 
   },
   // An offline plan's project has no snapshots: the provider's answer to a filter that matches none.
   "gcp:compute/getSnapshot:getSnapshot": (i) => {
-    const reason = `your filter has returned 0 snapshot(s). Please refine your filter or set most_recent to return exactly one snapshot (filter: ${i.filter})`;
-    throw Object.assign(new Error(reason), { details: reason });
+    throw providerError(`your filter has returned 0 snapshot(s). Please refine your filter or set most_recent to return exactly one snapshot (filter: ${i.filter})`);
   },
   // Nor images: the provider's answer to an image looked up by a name that does not exist
   // (data_source_google_compute_image.go wraps the API's 404).
   "gcp:compute/getImage:getImage": (i, p) => {
-    const reason = `error retrieving image information: googleapi: Error 404: The resource 'projects/${p.projectId}/global/images/${i.name}' was not found, notFound`;
-    throw Object.assign(new Error(reason), { details: reason });
+    throw providerError(`error retrieving image information: googleapi: Error 404: The resource 'projects/${p.projectId}/global/images/${i.name}' was not found, notFound`);
   },
   // Nor subscriptions (data_source_google_pubsub_subscription.go: "<id> not found").
   "gcp:pubsub/getSubscription:getSubscription": (i, p) => {
-    throw new Error(`projects/${p.projectId}/subscriptions/${i.name} not found`);
+    throw providerError(`projects/${p.projectId}/subscriptions/${i.name} not found`);
   },
   "gcp:organizations/getClientConfig:getClientConfig": (_i, p) => ({
     project: p.projectId,

@@ -14,9 +14,9 @@ export interface ComposeInput {
   externalIp?: string;
   /**
    * The health endpoint (boot/health.py) on every node: its limits, and where its port
-   * is published: on
-   * every address for a group's health checkers (the firewall admits only Google's), on
-   * the host's loopback alone for one VM (the Ops Agent scrapes its /metrics).
+   * is published: on every address for a group's health checkers (the firewall admits
+   * only Google's), on the host's loopback alone for one VM (the Ops Agent scrapes its
+   * /metrics).
    */
   health: { image: string; maxHeadAgeSeconds: number; stalledAfterSeconds: number; publish: "all" | "loopback" };
   /**
