@@ -73,6 +73,12 @@ describe("Compute Engine rules", () => {
     expect(namingProblems("gcp:pubsub/topic:Topic", { name: "defimon-events" })).toEqual([]);
   });
 
+  it("refuses a seed image with no source or two (the Images API takes exactly one)", () => {
+    expect(namingProblems("gcp:compute/image:Image", { name: "defimon-seed-prod" })).toEqual(["an image takes exactly one of sourceDisk, sourceImage, sourceSnapshot, rawDisk; has none"]);
+    expect(namingProblems("gcp:compute/image:Image", { name: "defimon-seed-prod", sourceSnapshot: "s", sourceDisk: "d" })).toEqual(["an image takes exactly one of sourceDisk, sourceImage, sourceSnapshot, rawDisk; has sourceDisk, sourceSnapshot"]);
+    expect(namingProblems("gcp:compute/image:Image", { name: "defimon-seed-prod", sourceSnapshot: "s" })).toEqual([]);
+  });
+
   it("refuses what Pub/Sub, BigQuery and Cloud Storage refuse for the event sinks", () => {
     const subscription = (inputs: Record<string, unknown>) => namingProblems("gcp:pubsub/subscription:Subscription", { name: "defimon-events-x", ...inputs });
     expect(subscription({ filter: "x".repeat(257) })).toEqual(["filter is 257 bytes; at most 256"]);
