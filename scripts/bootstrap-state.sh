@@ -3,23 +3,24 @@
 # cannot live in the stack it describes). Idempotent: re-running changes nothing, except
 # that it enforces the bucket's settings again on a bucket that already exists.
 #
-#   scripts/bootstrap-state.sh PROJECT_ID [LOCATION [KEY ...]]
+#   scripts/bootstrap-state.sh PROJECT_ID [LOCATION [KEY ... | --no-keys]]
 #
 # The bucket gs://PROJECT_ID-pulumi-state: uniform bucket-level access, public access
 # prevention, object versioning (every state write is a new version, so a bad update can be
 # rolled back). One Cloud KMS key per KEY (default: state-secrets) in key ring "pulumi",
-# rotating every 90 days, for stacks' secrets providers. Prints the commands that use them.
+# rotating every 90 days, for stacks' secrets providers (--no-keys: the bucket alone, for
+# stacks whose key lives elsewhere). Prints the commands that use them.
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
-  echo "usage: $0 PROJECT_ID [LOCATION [KEY ...]]" >&2
+  echo "usage: $0 PROJECT_ID [LOCATION [KEY ... | --no-keys]]" >&2
   exit 2
 fi
 project=$1
 location=${2:-europe-west1}
 shift $(($# >= 2 ? 2 : 1))
 keys=("$@")
-[ "${#keys[@]}" -gt 0 ] || keys=(state-secrets)
+if [ "${keys[*]:-}" = --no-keys ]; then keys=(); elif [ "${#keys[@]}" -eq 0 ]; then keys=(state-secrets); fi
 bucket="${project}-pulumi-state"
 keyring=pulumi
 
@@ -33,12 +34,12 @@ fi
 gcloud storage buckets update "gs://$bucket" --project "$project" \
   --uniform-bucket-level-access --public-access-prevention --versioning
 
-if ! gcloud kms keyrings describe "$keyring" --location "$location" --project "$project" >/dev/null 2>&1; then
+if [ "${#keys[@]}" -gt 0 ] && ! gcloud kms keyrings describe "$keyring" --location "$location" --project "$project" >/dev/null 2>&1; then
   gcloud kms keyrings create "$keyring" --location "$location" --project "$project"
 fi
 # Portable (GNU and BSD alike): the repository needs Node anyway.
 next_rotation=$(node -e 'console.log(new Date(Date.now() + 90 * 86400e3).toISOString().replace(/\.\d+Z$/, "Z"))')
-for key in "${keys[@]}"; do
+for key in "${keys[@]+"${keys[@]}"}"; do
   if ! gcloud kms keys describe "$key" --keyring "$keyring" --location "$location" --project "$project" >/dev/null 2>&1; then
     gcloud kms keys create "$key" --keyring "$keyring" --location "$location" --project "$project" \
       --purpose encryption --rotation-period 90d --next-rotation-time "$next_rotation"
@@ -48,6 +49,6 @@ done
 echo
 echo "State backend ready: gs://$bucket. With it:"
 echo "  pulumi login gs://$bucket"
-for key in "${keys[@]}"; do
+for key in "${keys[@]+"${keys[@]}"}"; do
   echo "  secrets provider $key: gcpkms://projects/$project/locations/$location/keyRings/$keyring/cryptoKeys/$key"
 done
