@@ -21,6 +21,13 @@ export interface DrillArgs {
   timeoutMinutes: number;
 }
 
+/**
+ * How long the nodes may take to catch up, in minutes. At most 180: the workflow's job
+ * allows 300 for the deployment (up to 60), the catch-up and the drill's own destroy (up to
+ * 45); a drill killed by its job's timeout is destroyed by the workflow's next job.
+ */
+export const drillTimeoutMinutes = { min: 10, max: 180, default: 180 };
+
 /** Nodes the drill stack runs: a group, so that the balancer's health check judges them. */
 export const drillReplicas = 2;
 
@@ -32,12 +39,13 @@ export function parseDrillArgs(argv: string[], committedStacks: string[]): Drill
   } catch (error) {
     return { problems: [(error as Error).message.split("\n")[0].replace(/\. To specify a positional argument.*$/, "")] };
   }
-  const { from, name, "timeout-minutes": timeout = "180" } = parsed.values;
+  const { from, name, "timeout-minutes": timeout = String(drillTimeoutMinutes.default) } = parsed.values;
   const problems: string[] = [];
   if (!from || !committedStacks.includes(from)) problems.push(`--from = ${JSON.stringify(from ?? null)}: one of the committed stacks (${committedStacks.join(", ")})`);
   if (!name) problems.push("--name: required (test-<name>: the throw-away stack)");
   else problems.push(...testStackProblems(name, committedStacks));
-  if (!/^[0-9]{1,4}$/.test(timeout) || Number(timeout) < 10 || Number(timeout) > 1440) problems.push(`--timeout-minutes = ${JSON.stringify(timeout)}: a whole number of minutes from 10 to 1440`);
+  const { min, max } = drillTimeoutMinutes;
+  if (!/^[0-9]{1,4}$/.test(timeout) || Number(timeout) < min || Number(timeout) > max) problems.push(`--timeout-minutes = ${JSON.stringify(timeout)}: a whole number of minutes from ${min} to ${max}`);
   return problems.length ? { problems } : { from: from!, name: name!, timeoutMinutes: Number(timeout) };
 }
 

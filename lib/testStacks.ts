@@ -59,11 +59,12 @@ function objectValue(config: Record<string, string>, key: string): Record<string
  * The dev stack's config for test stack `name`: unprotected, and with the names that are
  * unique per project (the topic, from which subscriptions, schema and sinks take theirs, and
  * the dataset; account IDs carry the stack's name) made unique per test stack,
- * so that test stacks and dev can live in one project. Everything else (preset, region,
- * the Geth host, the services) is dev's. Values as the engine hands them over: text, JSON
+ * so that test stacks and dev can live in one project. `project` (CI: the test project,
+ * where pull requests' stacks live and nothing else) replaces dev's. Everything else
+ * (preset, region, the Geth host, the services) is dev's. Values as the engine hands them over: text, JSON
  * text for objects.
  */
-export function testStackConfig(projectDir: string, name: string): Record<string, string> {
+export function testStackConfig(projectDir: string, name: string, project?: string): Record<string, string> {
   const files = readStackConfigFiles(projectDir, baseStack);
   if (files.secretKeys.length) {
     throw new RefusedStack(`${baseStack}'s stack file has secure values (${files.secretKeys.join(", ")}); a test stack cannot copy them`);
@@ -73,6 +74,7 @@ export function testStackConfig(projectDir: string, name: string): Record<string
   const labels = objectValue(config, "defimon:labels");
 
   config["defimon:protect"] = "false";
+  if (project) config["gcp:project"] = project;
   // Per-project names made unique: the consumers' subscriptions, the schema, the sinks'
   // subscriptions and the archive bucket all derive from the topic's name.
   config["defimon:pubsub"] = JSON.stringify({ ...pubsub, topic: `${String(pubsub.topic ?? "defimon-events")}-${name}` });
@@ -111,11 +113,15 @@ export function stackFileFromState(exported: { deployment?: { secrets_providers?
   return stringify({ secretsprovider: provider.state.url, encryptedkey: provider.state.encryptedkey });
 }
 
-/** Test stacks last updated more than `days` days before `now`: what the scheduled clean-up destroys. */
-export function staleTestStacks(stacks: { name: string; lastUpdate?: string }[], days: number, now: Date): string[] {
+/**
+ * Test stacks last updated more than `days` days before `now`, and not being updated: what
+ * the scheduled clean-up destroys. A stack with no finished update yet (being created) is
+ * never stale.
+ */
+export function staleTestStacks(stacks: { name: string; lastUpdate?: string; updateInProgress?: boolean }[], days: number, now: Date): string[] {
   const cutoff = now.getTime() - days * 86400_000;
   return stacks
-    .filter((stack) => testStackPattern.test(stack.name))
+    .filter((stack) => testStackPattern.test(stack.name) && !stack.updateInProgress)
     .filter((stack) => stack.lastUpdate !== undefined && Date.parse(stack.lastUpdate) < cutoff)
     .map((stack) => stack.name);
 }
@@ -149,11 +155,20 @@ export function testStackProblems(name: string, committedStacks: string[]): stri
   }
 }
 
-export const stackTestUsage = "usage: npm run stack:test -- up NAME [--smoke] | down NAME | sweep --older-than-days N";
+export const stackTestUsage = "usage: npm run stack:test -- up NAME [--smoke] | down NAME [--older-than-days N] | sweep --older-than-days N | stale --older-than-days N";
 
-export type StackTestArgs = { command: "up"; name: string; smoke: boolean } | { command: "down"; name: string } | { command: "sweep"; olderThanDays: number };
+export type StackTestArgs =
+  | { command: "up"; name: string; smoke: boolean }
+  | { command: "down"; name: string; olderThanDays?: number }
+  | { command: "sweep" | "stale"; olderThanDays: number };
 
-/** `npm run stack:test`'s arguments checked, every problem at once (exit 2 for them). */
+const commands = ["up", "down", "sweep", "stale"];
+
+/**
+ * `npm run stack:test`'s arguments checked, every problem at once (exit 2 for them). Days
+ * start at 1: a sweep of stacks updated today would take a pull request's stack from under
+ * its author.
+ */
 export function parseStackTestArgs(argv: string[], committedStacks: string[]): StackTestArgs | { problems: string[] } {
   let parsed;
   try {
@@ -165,19 +180,22 @@ export function parseStackTestArgs(argv: string[], committedStacks: string[]): S
   const [command, name, ...extra] = positionals;
   const problems: string[] = [];
   const days = values["older-than-days"];
-  if (command !== "up" && command !== "down" && command !== "sweep") {
-    problems.push(`command = ${JSON.stringify(command ?? null)}: one of up, down, sweep`);
-  } else if (command !== "sweep") {
+  const listing = command === "sweep" || command === "stale";
+  if (!commands.includes(command)) {
+    problems.push(`command = ${JSON.stringify(command ?? null)}: one of ${commands.join(", ")}`);
+  } else if (!listing) {
     if (!name) problems.push(`NAME: required for ${command} (pr-<number> or test-<name>)`);
     else problems.push(...testStackProblems(name, committedStacks));
-  } else if (!/^[0-9]{1,5}$/.test(days ?? "")) {
-    problems.push(`--older-than-days = ${JSON.stringify(days ?? null)}: a whole number of days (0 to 99999)`);
+  }
+  if ((listing || days !== undefined) && !(/^[0-9]{1,5}$/.test(days ?? "") && Number(days) >= 1)) {
+    problems.push(`--older-than-days = ${JSON.stringify(days ?? null)}: a whole number of days (1 to 99999)`);
   }
   if (values.smoke && command !== "up") problems.push("--smoke: only with up");
-  if (days !== undefined && command !== "sweep") problems.push("--older-than-days: only with sweep");
-  const surplus = command === "sweep" ? positionals.slice(1) : extra;
+  if (days !== undefined && command === "up") problems.push("--older-than-days: only with down, sweep or stale");
+  const surplus = listing ? positionals.slice(1) : extra;
   if (surplus.length) problems.push(`unexpected argument(s) ${surplus.map((a) => JSON.stringify(a)).join(", ")}`);
   if (problems.length) return { problems };
-  if (command === "sweep") return { command, olderThanDays: Number(days) };
-  return command === "up" ? { command, name: name!, smoke: values.smoke ?? false } : { command: "down", name: name! };
+  if (listing) return { command: command as "sweep" | "stale", olderThanDays: Number(days) };
+  if (command === "up") return { command, name: name!, smoke: values.smoke ?? false };
+  return days === undefined ? { command: "down", name: name! } : { command: "down", name: name!, olderThanDays: Number(days) };
 }

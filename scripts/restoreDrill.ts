@@ -6,7 +6,7 @@
  *
  * Finds the newest ready chain snapshot of --from's stack (by the pulumi-stack label its
  * schedule sets), deploys test stack --name as a group of lib/restoreDrill.ts's
- * drillReplicas nodes seeded from it, waits until the load balancer's health check
+ * drillReplicas nodes seeded from it (policy pack in its preview and update), waits until the load balancer's health check
  * (boot/health.py's /health: synced, head recent) finds every node healthy, reports how
  * long the catch-up took, and destroys the stack whatever happened. Exit 0 healthy in
  * time, 1 otherwise, 2 for bad arguments.
@@ -20,7 +20,7 @@ import { projectRoot } from "../lib/plan/run";
 import { readStackConfigFiles } from "../lib/plan/stackFiles";
 import { backendHealth, DrillState, drillReport, drillStackConfig, drillState, drillUsage, newestSnapshotArgs, parseDrillArgs } from "../lib/restoreDrill";
 import { committedStackNames, setAllConfigJson, testStackConfig } from "../lib/testStacks";
-import { describeFailure, down, prepareExisting, pulumiCommand } from "./testStackOps";
+import { deployWithPolicy, describeFailure, down, prepareExisting, pulumiCommand } from "./testStackOps";
 
 const pollSeconds = 60;
 const gcloud = (args: string[]) => execFileSync("gcloud", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
@@ -49,7 +49,7 @@ async function drill(): Promise<number> {
     const stack = exists ? await LocalWorkspace.selectStack(stackArgs, options) : await LocalWorkspace.createStack(stackArgs, options);
     await stack.setAllConfigJson(setAllConfigJson(config));
     const deployStart = Date.now();
-    const result = await stack.up({ onOutput: (line) => process.stdout.write(line) });
+    const result = await deployWithPolicy(stack, (line) => process.stdout.write(line));
     deployMinutes = Math.round((Date.now() - deployStart) / 6000) / 10;
     const backend = String(result.outputs.nodeBackendServiceName.value);
     const region = String(result.outputs.nodeRegion.value);

@@ -2,13 +2,17 @@
  * Throw-away test stacks with the Pulumi Automation API (needs the Pulumi CLI, a state
  * backend and Google Cloud credentials):
  *
- *   npm run stack:test -- up NAME [--smoke]    create from the dev config, deploy, optionally smoke-test
- *   npm run stack:test -- down NAME            destroy and remove the stack (a missing stack is fine)
+ *   npm run stack:test -- up NAME [--smoke]    create from the dev config, deploy (policy pack), optionally smoke-test
+ *   npm run stack:test -- down NAME [--older-than-days N]   destroy and remove the stack (a missing
+ *                                              stack is fine; with N, only if not updated for N days)
  *   npm run stack:test -- sweep --older-than-days N   destroy test stacks not updated for N days
+ *   npm run stack:test -- stale --older-than-days N   print them, as a JSON list (the clean-up workflow)
  *
  * NAME is pr-<number> or test-<name>; prod, dev and any protected stack are refused.
  * DEFIMON_SECRETS_PROVIDER (e.g. gcpkms://projects/.../cryptoKeys/...) sets a new stack's
  * secrets provider; an existing stack's comes from its state, so any runner can destroy it.
+ * DEFIMON_TEST_PROJECT (CI: the test project) is the project a new or updated stack
+ * deploys to, in place of dev's.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -17,13 +21,13 @@ import { parseEngineConfig } from "../lib/config";
 import { projectRoot } from "../lib/plan/run";
 import { runSmokeTest } from "../lib/smokeTest";
 import { checkTestStack, committedStackNames, parseStackTestArgs, stackTestUsage, destroyEach, setAllConfigJson, staleTestStacks, testStackConfig } from "../lib/testStacks";
-import { describeFailure, down, prepareExisting, pulumiCommand, workspace } from "./testStackOps";
+import { deployWithPolicy, describeFailure, down, prepareExisting, pulumiCommand, workspace } from "./testStackOps";
 
 
 async function up(name: string, smoke: boolean): Promise<void> {
   checkTestStack(name, committedStackNames(projectRoot));
   // The same schema and checks the program reads its config with, before anything runs.
-  const config = testStackConfig(projectRoot, name);
+  const config = testStackConfig(projectRoot, name, process.env.DEFIMON_TEST_PROJECT || undefined);
   const parsed = parseEngineConfig(config);
   const stackFile = path.join(projectRoot, `Pulumi.${name}.yaml`);
   try {
@@ -32,7 +36,7 @@ async function up(name: string, smoke: boolean): Promise<void> {
     const options = { secretsProvider: process.env.DEFIMON_SECRETS_PROVIDER, pulumiCommand: await pulumiCommand() };
     const stack = exists ? await LocalWorkspace.selectStack(args, options) : await LocalWorkspace.createStack(args, options);
     await stack.setAllConfigJson(setAllConfigJson(config));
-    const result = await stack.up({ onOutput: (line) => process.stdout.write(line) });
+    const result = await deployWithPolicy(stack, (line) => process.stdout.write(line));
     console.log(`\n${name}: ${result.summary.result}`);
     if (smoke) {
       const subscriptions = result.outputs.subscriptions.value as Record<string, { subscription: string; deadLetter: string }>;
@@ -52,12 +56,22 @@ async function up(name: string, smoke: boolean): Promise<void> {
   }
 }
 
+async function stale(days: number): Promise<string[]> {
+  return staleTestStacks(await (await workspace()).listStacks(), days, new Date());
+}
+
 /** Destroys every stale test stack it can; one that fails does not stop the others. */
 async function sweep(days: number): Promise<number> {
-  const stale = staleTestStacks(await (await workspace()).listStacks(), days, new Date());
-  console.log(stale.length ? `stale test stacks: ${stale.join(", ")}` : `no test stack older than ${days} days`);
-  const failed = await destroyEach(stale, down, (line) => console.error(line));
+  const names = await stale(days);
+  console.log(names.length ? `stale test stacks: ${names.join(", ")}` : `no test stack older than ${days} days`);
+  const failed = await destroyEach(names, down, (line) => console.error(line));
   return failed.length ? 1 : 0;
+}
+
+/** `down`, but only if the stack is still stale: judged again once its concurrency group is held. */
+async function downIfStale(name: string, days: number): Promise<void> {
+  if ((await stale(days)).includes(name)) return down(name);
+  console.log(`${name}: updated within ${days} days, being updated, or gone; left alone`);
 }
 
 async function main(): Promise<number> {
@@ -68,7 +82,8 @@ async function main(): Promise<number> {
   }
   try {
     if (args.command === "up") await up(args.name, args.smoke);
-    else if (args.command === "down") await down(args.name);
+    else if (args.command === "down") await (args.olderThanDays === undefined ? down(args.name) : downIfStale(args.name, args.olderThanDays));
+    else if (args.command === "stale") console.log(JSON.stringify(await stale(args.olderThanDays)));
     else return await sweep(args.olderThanDays);
     return 0;
   } catch (error) {

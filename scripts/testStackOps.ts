@@ -1,12 +1,13 @@
 /**
  * What `npm run stack:test` and `npm run restore:drill` share: the Pulumi CLI (checked
  * against Pulumi.yaml's requiredPulumiVersion), the workspace, a test stack's secrets
- * provider on a runner that never saw it, destroying a test stack, and one line for
- * whatever stops a command. Tooling: it needs the Pulumi CLI and a cloud.
+ * provider on a runner that never saw it, deploying with the policy pack, destroying a
+ * test stack, and one line for whatever stops a command. Tooling: it needs the Pulumi CLI
+ * and a cloud.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, Stack, UpResult } from "@pulumi/pulumi/automation";
 import * as semver from "semver";
 import { ConfigError } from "../lib/config";
 import { projectRoot } from "../lib/plan/run";
@@ -45,6 +46,19 @@ export async function prepareExisting(name: string): Promise<boolean> {
   }
   checkTestStack(name, committedStackNames(projectRoot), await ws.getAllConfig(name));
   return true;
+}
+
+/** The policy pack every test stack and drill deploys under, as dev and prod do (policy/). */
+export const policyPacks = [path.join(projectRoot, "policy")];
+
+/**
+ * A preview with the policy pack, then the update with it: the Automation API's `up` runs
+ * `pulumi up --skip-preview`, so without the preview a mandatory violation would stop the
+ * update only after the resources before it were made. `stack` is what LocalWorkspace gives.
+ */
+export async function deployWithPolicy(stack: Pick<Stack, "preview" | "up">, onOutput: (line: string) => void): Promise<UpResult> {
+  await stack.preview({ policyPacks, diff: true, onOutput });
+  return stack.up({ policyPacks, onOutput });
 }
 
 export async function down(name: string): Promise<void> {

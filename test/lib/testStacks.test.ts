@@ -45,6 +45,13 @@ describe("test stack config", () => {
     expect(JSON.parse(values["defimon:labels"])).toMatchObject({ environment: "test", "test-stack": "pr-42" });
   });
 
+  it("goes to the test project when one is named (CI: pull requests' stacks live there, nothing else)", () => {
+    const elsewhere = testStackConfig(root, "pr-42", "defimon-test");
+    expect(elsewhere["gcp:project"]).toBe("defimon-test");
+    expect({ ...elsewhere, "gcp:project": values["gcp:project"] }).toEqual(values);
+    expect(() => parseEngineConfig(elsewhere)).not.toThrow();
+  });
+
   it("passes the stack's own config validation, also for the longest name", () => {
     for (const name of ["pr-42", "test-" + "x".repeat(20), "pr-9999999"]) {
       const derived = testStackConfig(root, name);
@@ -122,6 +129,8 @@ describe("stale test stacks", () => {
       { name: "prod", lastUpdate: "2025-01-01T00:00:00Z" },
       { name: "dev", lastUpdate: "2025-01-01T00:00:00Z" },
       { name: "pr-3" },
+      // Being updated right now (its lock is held): never swept from under the update.
+      { name: "pr-4", lastUpdate: "2026-11-01T00:00:00Z", updateInProgress: true },
     ];
     expect(staleTestStacks(stacks, 3, now)).toEqual(["pr-1", "test-alice"]);
   });
@@ -141,24 +150,30 @@ describe("npm run stack:test", () => {
 // One row per bad invocation: the arguments and the lines it must give (exit 2, then the usage line).
 describe("stack:test arguments", () => {
   it.each<[string[], string[]]>([
-    [[], ['command = null: one of up, down, sweep']],
-    [["deploy", "test-a"], ['command = "deploy": one of up, down, sweep']],
+    [[], ['command = null: one of up, down, sweep, stale']],
+    [["deploy", "test-a"], ['command = "deploy": one of up, down, sweep, stale']],
     [["up"], ["NAME: required for up (pr-<number> or test-<name>)"]],
     [["down", "prod"], ['refusing stack "prod": test stacks are named pr-<number> or test-<name> (lowercase, at most 25 characters)']],
     [["up", "test-alice", "test-bob"], ['unexpected argument(s) "test-bob"']],
     [["down", "test-a", "--smoke"], ["--smoke: only with up"]],
-    [["sweep"], ["--older-than-days = null: a whole number of days (0 to 99999)"]],
-    [["sweep", "--older-than-days", "a week"], ['--older-than-days = "a week": a whole number of days (0 to 99999)']],
-    [["up", "test-a", "--older-than-days", "3", "--smoke"], ["--older-than-days: only with sweep"]],
+    [["sweep"], ["--older-than-days = null: a whole number of days (1 to 99999)"]],
+    [["sweep", "--older-than-days", "a week"], ['--older-than-days = "a week": a whole number of days (1 to 99999)']],
+    // Anyone who may dispatch the clean-up must not be able to sweep stacks updated today.
+    [["sweep", "--older-than-days", "0"], ['--older-than-days = "0": a whole number of days (1 to 99999)']],
+    [["stale", "--older-than-days", "0"], ['--older-than-days = "0": a whole number of days (1 to 99999)']],
+    [["down", "pr-3", "--older-than-days", "0"], ['--older-than-days = "0": a whole number of days (1 to 99999)']],
+    [["up", "test-a", "--older-than-days", "3", "--smoke"], ["--older-than-days: only with down, sweep or stale"]],
     [["up", "test-a", "--force"], ["Unknown option '--force'"]],
     [["down", "dev", "x"], ['refusing stack "dev": test stacks are named pr-<number> or test-<name> (lowercase, at most 25 characters)', 'unexpected argument(s) "x"']],
   ])("%j", (argv, lines) => {
     expect(parseStackTestArgs(argv, ["dev", "prod"])).toEqual({ problems: lines });
   });
 
-  it("takes the three commands", () => {
+  it("takes the four commands", () => {
     expect(parseStackTestArgs(["up", "pr-12", "--smoke"], ["dev"])).toEqual({ command: "up", name: "pr-12", smoke: true });
     expect(parseStackTestArgs(["down", "test-alice"], ["dev"])).toEqual({ command: "down", name: "test-alice" });
     expect(parseStackTestArgs(["sweep", "--older-than-days", "7"], ["dev"])).toEqual({ command: "sweep", olderThanDays: 7 });
+    expect(parseStackTestArgs(["stale", "--older-than-days", "1"], ["dev"])).toEqual({ command: "stale", olderThanDays: 1 });
+    expect(parseStackTestArgs(["down", "pr-3", "--older-than-days", "3"], ["dev"])).toEqual({ command: "down", name: "pr-3", olderThanDays: 3 });
   });
 });
