@@ -38,11 +38,13 @@ describe("workflows", () => {
     const text = [...workflowFiles.map((f) => fs.readFileSync(path.join(workflowsDir, f), "utf8")), fs.readFileSync(path.join(root, ".github/actions/setup/action.yml"), "utf8")].join("\n");
     expect(text).not.toMatch(/credentials_json|GOOGLE_CREDENTIALS|secrets\.GCP/);
     expect(text).toContain("workload_identity_provider: ${{ inputs.workload-identity-provider }}");
-    // Every job that takes an identity names the provider that trusts it.
+    // Every job that takes an identity names the pool that admits it (one pool per identity).
+    const pairs: Record<string, string> = { GCP_PR_SERVICE_ACCOUNT: "GCP_PR", GCP_DRILL_SERVICE_ACCOUNT: "GCP_DRILL", GCP_DEV_DEPLOY_SERVICE_ACCOUNT: "GCP_DEV", GCP_PROD_DEPLOY_SERVICE_ACCOUNT: "GCP_PROD" };
     for (const file of workflowFiles) {
       for (const job of Object.values<any>(load(file).jobs)) {
         for (const step of job.steps ?? []) {
-          if (step.with?.["google-service-account"]) expect(step.with["workload-identity-provider"]).toMatch(/^\$\{\{ vars\.GCP_(PROD_)?WORKLOAD_IDENTITY_PROVIDER \}\}$/);
+          const account = /^\$\{\{ vars\.([A-Z_]+) \}\}$/.exec(step.with?.["google-service-account"] ?? "")?.[1];
+          if (step.with?.["google-service-account"]) expect([file, step.with["workload-identity-provider"]]).toEqual([file, `\${{ vars.${pairs[account!]}_WORKLOAD_IDENTITY_PROVIDER }}`]);
         }
       }
     }
@@ -62,27 +64,48 @@ describe("workflows", () => {
   it("run the offline checks first, and give forked pull requests nothing else", () => {
     const pr = load("pull-request.yml");
     expect(pr.jobs.checks.uses).toBe("./.github/workflows/checks.yml");
-    for (const job of ["preview", "test-stack"]) {
-      expect(pr.jobs[job].needs).toBe("checks");
-      expect(pr.jobs[job].if).toBe(sameRepoOnly);
-    }
+    expect(Object.keys(pr.jobs).sort()).toEqual(["checks", "plan-diff", "test-stack"]);
+    expect(pr.jobs["test-stack"].needs).toBe("checks");
+    expect(pr.jobs["test-stack"].if).toBe(sameRepoOnly);
     expect(load("pull-request-closed.yml").jobs["destroy-test-stack"].if).toBe(sameRepoOnly);
     const checks = JSON.stringify(load("checks.yml"));
     expect(checks).toContain("npm test");
     expect(checks).toContain("--policy");
   });
 
-  it("preview dev with the policy pack, show prod as the offline plan, and post one comment read from files", () => {
-    const steps = load("pull-request.yml").jobs.preview.steps;
-    const runs = steps.map((s: any) => s.run ?? "").join("\n");
-    expect(runs).toContain("pulumi preview --stack dev --diff --policy-pack policy --non-interactive");
-    expect(runs).toContain("npm run -s plan -- --stack prod --policy");
-    const comment = steps.find((s: any) => String(s.uses).startsWith("actions/github-script")).with.script;
-    expect(comment).toContain("updateComment");
-    expect(comment).toContain("<!-- defimon-infrastructure-preview -->");
-    // Read from files: an environment variable is cut at the argument limit.
-    expect(comment).toContain("fs.readFileSync");
-    expect(JSON.stringify(steps)).not.toMatch(/PREVIEW: \$\{\{/);
+  it("show every stack's offline plan against the base branch's, with no identity, as an artifact", () => {
+    const job = load("pull-request.yml").jobs["plan-diff"];
+    expect(job.permissions).toBeUndefined();
+    const text = JSON.stringify(job.steps);
+    expect(text).not.toContain("google-service-account");
+    expect(job.steps[1].with).toEqual({ ref: "${{ github.event.pull_request.base.sha }}", path: ".base-tree" });
+    const run = job.steps.map((s: any) => s.run ?? "").join("\n");
+    expect(run).toContain('npm run -s plan -- --stack "$stack"');
+    expect(run).toContain("diff -u");
+    expect(job.steps.at(-1).with).toMatchObject({ name: "plan-diff", path: "${{ runner.temp }}/plan-diff" });
+  });
+
+  it("post the plans from main's code (workflow_run), reading the pull request's artifact as text only", () => {
+    const comment = load("pull-request-comment.yml");
+    expect(comment.on).toEqual({ workflow_run: { workflows: [load("pull-request.yml").name], types: ["completed"] } });
+    const job = comment.jobs.comment;
+    expect(job.permissions).toEqual({ actions: "read", "pull-requests": "write" });
+    // Nothing of the pull request's is checked out or run: no checkout, no shell step.
+    expect(job.steps.map((s: any) => String(s.uses).split("@")[0])).toEqual(["actions/download-artifact", "actions/github-script"]);
+    expect(job.steps[0].with).toMatchObject({ "run-id": "${{ github.event.workflow_run.id }}", name: "plan-diff" });
+    const script: string = job.steps[1].with.script;
+    expect(script).toContain("pull.head.sha !== run.head_sha");
+    expect(script).toMatch(/\/\^\[0-9\]\{1,9\}\$\//);
+    expect(script).toContain("updateComment");
+  });
+
+  it("give no job a pull request triggers a write permission but its OIDC token", () => {
+    for (const file of workflowFiles.filter((f) => "pull_request" in (load(f).on ?? {}))) {
+      for (const [name, job] of Object.entries<any>(load(file).jobs)) {
+        const writes = Object.entries(job.permissions ?? {}).filter(([scope, level]) => level === "write" && scope !== "id-token");
+        expect([file, name, writes]).toEqual([file, name, []]);
+      }
+    }
   });
 
   it("deploy dev on merge, then prod behind the approved production environment, each previewing with the policy pack first", () => {
@@ -108,6 +131,11 @@ describe("workflows", () => {
     expect(pr.concurrency).toBeUndefined();
     const upJob = pr.jobs["test-stack"];
     expect(JSON.stringify(upJob.steps)).toContain('npm run stack:test -- up \\"pr-$PR_NUMBER\\" --smoke');
+    // Inside the group, before anything else: a pull request closed meanwhile gets no stack.
+    expect(upJob.steps[0].run).toContain('gh api "repos/$GITHUB_REPOSITORY/pulls/$PR_NUMBER" --jq .state');
+    expect(upJob.permissions["pull-requests"]).toBe("read");
+    for (const step of upJob.steps.slice(1)) expect(step.if).toBe("steps.pull-request.outputs.open == 'true'");
+    expect(upJob.env.DEFIMON_TEST_PROJECT).toBe("${{ vars.GCP_TEST_PROJECT }}");
     const downJob = load("pull-request-closed.yml").jobs["destroy-test-stack"];
     expect(load("pull-request-closed.yml").on).toEqual({ pull_request: { types: ["closed"] } });
     expect(JSON.stringify(downJob.steps)).toContain("npm run stack:test -- down");
@@ -115,15 +143,29 @@ describe("workflows", () => {
     expect(downJob.concurrency).toEqual(upJob.concurrency);
     const cleanup = load("cleanup.yml");
     expect(cleanup.on.schedule).toHaveLength(1);
-    expect(JSON.stringify(cleanup.jobs.sweep.steps)).toContain('npm run stack:test -- sweep --older-than-days \\"$OLDER_THAN_DAYS\\"');
+    expect(JSON.stringify(cleanup.jobs.list.steps)).toContain('npm run -s stack:test -- stale --older-than-days \\"$OLDER_THAN_DAYS\\"');
+    // Each stale stack destroyed in its own pull request's group, judged stale again there.
+    const destroy = cleanup.jobs.destroy;
+    expect(destroy.strategy.matrix.stack).toBe("${{ fromJSON(needs.list.outputs.stacks) }}");
+    expect(destroy.concurrency).toEqual({ ...upJob.concurrency, group: "test-stack-${{ matrix.stack }}" });
+    expect(upJob.concurrency.group.replace("pr-${{ github.event.pull_request.number }}", "${{ matrix.stack }}")).toBe(destroy.concurrency.group);
+    expect(JSON.stringify(destroy.steps)).toContain('npm run stack:test -- down \\"$STACK\\" --older-than-days \\"$OLDER_THAN_DAYS\\"');
   });
 
-  it("drill prod's snapshots weekly on a throw-away stack, one drill at a time, with the test stacks' identity", () => {
+  it("drill prod's snapshots weekly on a throw-away stack, one drill at a time, with the drill's own identity, and always destroy it", () => {
+    const { drillTimeoutMinutes } = require("../lib/restoreDrill") as typeof import("../lib/restoreDrill");
     const drill = load("restore-drill.yml");
     expect(drill.on.schedule).toHaveLength(1);
-    expect(drill.jobs.drill.concurrency).toEqual({ group: "restore-drill", "cancel-in-progress": false });
-    expect(JSON.stringify(drill.jobs.drill.steps)).toContain('npm run restore:drill -- --from prod --name \\"test-drill-$GITHUB_RUN_NUMBER\\"');
-    expect(JSON.stringify(drill.jobs.drill)).toContain("vars.GCP_TEST_STACKS_SERVICE_ACCOUNT");
+    expect(drill.concurrency).toEqual({ group: "restore-drill", "cancel-in-progress": false });
+    expect(drill.env.DRILL_STACK).toBe("test-drill-${{ github.run_number }}");
+    expect(JSON.stringify(drill.jobs.drill.steps)).toContain('npm run restore:drill -- --from prod --name \\"$DRILL_STACK\\"');
+    for (const job of Object.values<any>(drill.jobs)) expect(JSON.stringify(job)).toContain("vars.GCP_DRILL_SERVICE_ACCOUNT");
+    // The job outlasts the longest catch-up the drill accepts, with its deployment (60) and destroy (45).
+    expect(Number(drill.on.workflow_dispatch.inputs["timeout-minutes"].default)).toBe(drillTimeoutMinutes.default);
+    expect(drill.jobs.drill["timeout-minutes"]).toBeGreaterThanOrEqual(60 + drillTimeoutMinutes.max + 45);
+    // Whatever happened to the drill's job (failed, timed out, cancelled): its stack is destroyed.
+    expect(drill.jobs.destroy).toMatchObject({ needs: "drill", if: "always()" });
+    expect(JSON.stringify(drill.jobs.destroy.steps)).toContain('npm run stack:test -- down \\"$DRILL_STACK\\"');
   });
 });
 
@@ -138,6 +180,21 @@ describe("identities", () => {
       expect([file, name, holdsProd]).toEqual([file, name, job.environment === "production"]);
       if (holdsProd) expect(on).toEqual({ push: { branches: ["main"] } });
     }
+  });
+
+  it("give each identity only to the workflows of its use", () => {
+    const uses: Record<string, string[]> = {
+      GCP_PR_SERVICE_ACCOUNT: ["cleanup.yml", "pull-request-closed.yml", "pull-request.yml"],
+      GCP_DRILL_SERVICE_ACCOUNT: ["restore-drill.yml"],
+      GCP_DEV_DEPLOY_SERVICE_ACCOUNT: ["deploy.yml"],
+      GCP_PROD_DEPLOY_SERVICE_ACCOUNT: ["deploy.yml"],
+    };
+    for (const [variable, files] of Object.entries(uses)) {
+      expect([variable, workflowFiles.filter((f) => fs.readFileSync(path.join(workflowsDir, f), "utf8").includes(`vars.${variable}`)).sort()]).toEqual([variable, files]);
+    }
+    const deploy = load("deploy.yml");
+    expect(deploy.jobs.dev.environment).toBe("dev");
+    expect(JSON.stringify(deploy.jobs.dev)).toContain("vars.GCP_DEV_DEPLOY_SERVICE_ACCOUNT");
   });
 
   it("let nothing a pull request triggers touch prod in the cloud", () => {
@@ -174,13 +231,24 @@ describe("workflow hygiene", () => {
     for (const step of steps) if (step.run) expect(step.run).not.toContain("${{");
   });
 
-  it("use only actions that run on Node 24", () => {
-    const action = parse(fs.readFileSync(path.join(root, ".github/actions/setup/action.yml"), "utf8"));
-    const used = [...allJobs().flatMap(({ job }) => job.steps ?? []), ...action.runs.steps].map((step: any) => step.uses).filter((uses: string | undefined) => uses && !uses.startsWith("./"));
-    // Node 24 majors: actions/checkout#2226 (v5), actions/setup-node#1325 (v5),
-    // actions/github-script#653 (v8), google-github-actions/auth#514 (v3).
-    const node24 = new Set(["actions/checkout@v5", "actions/setup-node@v5", "actions/github-script@v8", "google-github-actions/auth@v3"]);
-    for (const uses of used) expect([uses, node24.has(uses)]).toEqual([uses, true]);
+  it("pin every action by the commit of a release on Node 24, its version beside it (data/ci-supply-chain.json)", () => {
+    const pins = (JSON.parse(fs.readFileSync(path.join(root, "data", "ci-supply-chain.json"), "utf8")) as { actions: { action: string; version: string; sha: string; runsUsing: string }[] }).actions;
+    const texts = [...workflowFiles.map((f) => path.join(workflowsDir, f)), path.join(root, ".github/actions/setup/action.yml")].map((f) => fs.readFileSync(f, "utf8"));
+    const used = texts.flatMap((text) => [...text.matchAll(/^\s*(?:- )?uses: (.+)$/gm)].map((m) => m[1].trim())).filter((uses) => !uses.startsWith("./"));
+    expect(used.length).toBeGreaterThan(10);
+    for (const uses of used) {
+      const [, action, sha, version] = /^([\w.-]+\/[\w.-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$/.exec(uses) ?? [];
+      const pin = pins.find((p) => p.action === action && p.sha === sha);
+      expect([uses, pin?.version, pin?.runsUsing]).toEqual([uses, version ?? "(not pinned by commit with its version)", "node24"]);
+    }
+  });
+
+  it("run no dependency's install script: every npm ci in CI, and npm's own setting for anyone", () => {
+    const texts = [...workflowFiles.map((f) => path.join(workflowsDir, f)), path.join(root, ".github/actions/setup/action.yml")].map((f) => fs.readFileSync(f, "utf8"));
+    const installs = texts.flatMap((text) => [...text.matchAll(/npm (ci|install)\b[^\n]*/g)].map((m) => m[0]));
+    expect(installs.length).toBeGreaterThanOrEqual(3);
+    for (const install of installs) expect([install, install.includes("--ignore-scripts")]).toEqual([install, true]);
+    for (const dir of [".", "policy"]) expect(fs.readFileSync(path.join(root, dir, ".npmrc"), "utf8")).toMatch(/^ignore-scripts=true$/m);
   });
 
   it("document every repository variable they read", () => {
@@ -210,13 +278,23 @@ describe("the setup action", () => {
 describe("the Pulumi CLI version", () => {
   const { atLeast, minimumPulumiCli } = require("../lib/pulumiCli") as typeof import("../lib/pulumiCli");
 
-  it("is declared once, in Pulumi.yaml, and CI installs at least that version", () => {
+  it("is declared once, in Pulumi.yaml, and CI installs at least that version, checked against its pinned and published SHA-256", () => {
     const minimum = minimumPulumiCli(root);
     // 3.203.0: `config set-all --json` (stack:test's setAllConfigJson); type: object needs 3.187.0.
     expect(minimum).toBe("3.203.0");
+    const cli = JSON.parse(fs.readFileSync(path.join(root, "data", "ci-supply-chain.json"), "utf8")).pulumiCli;
+    expect(atLeast(cli.version, minimum)).toBe(true);
+    expect(cli.archive).toBe(`https://get.pulumi.com/releases/sdk/pulumi-v${cli.version}-linux-x64.tar.gz`);
+    expect(cli.checksums).toBe(`https://get.pulumi.com/releases/sdk/pulumi-${cli.version}-checksums.txt`);
+    expect(cli.sha256).toMatch(/^[0-9a-f]{64}$/);
     const setup = parse(fs.readFileSync(path.join(root, ".github", "actions", "setup", "action.yml"), "utf8"));
-    expect(atLeast(String(setup.inputs["pulumi-version"].default), minimum)).toBe(true);
-    expect(setup.runs.steps.find((step: { run?: string }) => step.run?.includes("get.pulumi.com")).run).toContain('--version "$PULUMI_VERSION"');
+    const steps: { run?: string; uses?: string }[] = setup.runs.steps;
+    const install = steps.find((step) => step.run?.includes("pulumiCli"))!.run!;
+    expect(install).toContain("sha256sum --check --strict");
+    expect(install).toContain('[ "$published" = "$(pin sha256)" ]');
+    expect(install).not.toMatch(/\|\s*(ba)?sh\b/);
+    // Credentials last: nothing is installed after the identity is taken.
+    expect(String(steps.at(-1)!.uses)).toMatch(/^google-github-actions\/auth@/);
   });
 
   it("compares versions numerically, so an older CLI is refused", () => {
