@@ -88,7 +88,7 @@ account() { # PROJECT NAME -> creates if missing, prints the e-mail
 mapping="google.subject=assertion.sub,attribute.repository_id=assertion.repository_id,attribute.repository_owner_id=assertion.repository_owner_id,attribute.event_name=assertion.event_name,attribute.ref=assertion.ref"
 ids="assertion.repository_id == '$repo_id' && assertion.repository_owner_id == '$owner_id'"
 on_main() { # WORKFLOW_FILE: a job of that workflow file, run from main
-  echo "assertion.ref == 'refs/heads/main' && assertion.job_workflow_ref == assertion.repository + '/.github/workflows/$1@refs/heads/main'"
+  echo "assertion.ref == 'refs/heads/main' && assertion.workflow_ref == assertion.repository + '/.github/workflows/$1@refs/heads/main'"
 }
 
 pool() { # PROJECT POOL CONDITION: a pool and GitHub provider admitting only tokens that meet CONDITION

@@ -103,17 +103,17 @@ describe("scripts/bootstrap-ci.sh", () => {
 
   // Sample OIDC tokens (GitHub's claims), and which of them each identity admits.
   const base = { repository: "acme/defimon", repository_id: "123456", repository_owner_id: "654321" };
-  const onMain = (workflow: string) => ({ ref: "refs/heads/main", job_workflow_ref: `acme/defimon/.github/workflows/${workflow}@refs/heads/main` });
+  const onMain = (workflow: string) => ({ ref: "refs/heads/main", workflow_ref: `acme/defimon/.github/workflows/${workflow}@refs/heads/main` });
   const tokens: Record<string, Record<string, string>> = {
-    "a pull request": { ...base, event_name: "pull_request", ref: "refs/pull/7/merge", job_workflow_ref: "acme/defimon/.github/workflows/pull-request.yml@refs/pull/7/merge" },
-    "a pull request after the repository was renamed": { ...base, repository: "acme/renamed", event_name: "pull_request", ref: "refs/pull/7/merge", job_workflow_ref: "acme/renamed/.github/workflows/x.yml@refs/pull/7/merge" },
-    "a pull request of another repository named the same": { ...base, repository_id: "999", event_name: "pull_request", ref: "refs/pull/7/merge", job_workflow_ref: "acme/defimon/.github/workflows/pull-request.yml@refs/pull/7/merge" },
-    "pull_request_target": { ...base, event_name: "pull_request_target", ref: "refs/heads/main", job_workflow_ref: "acme/defimon/.github/workflows/x.yml@refs/heads/main" },
+    "a pull request": { ...base, event_name: "pull_request", ref: "refs/pull/7/merge", workflow_ref: "acme/defimon/.github/workflows/pull-request.yml@refs/pull/7/merge" },
+    "a pull request after the repository was renamed": { ...base, repository: "acme/renamed", event_name: "pull_request", ref: "refs/pull/7/merge", workflow_ref: "acme/renamed/.github/workflows/x.yml@refs/pull/7/merge" },
+    "a pull request of another repository named the same": { ...base, repository_id: "999", event_name: "pull_request", ref: "refs/pull/7/merge", workflow_ref: "acme/defimon/.github/workflows/pull-request.yml@refs/pull/7/merge" },
+    "pull_request_target": { ...base, event_name: "pull_request_target", ref: "refs/heads/main", workflow_ref: "acme/defimon/.github/workflows/x.yml@refs/heads/main" },
     "the sweep (cleanup.yml on main, scheduled)": { ...base, event_name: "schedule", ...onMain("cleanup.yml") },
     "the drill (restore-drill.yml on main, scheduled)": { ...base, event_name: "schedule", ...onMain("restore-drill.yml") },
-    "the drill dispatched on a branch": { ...base, event_name: "workflow_dispatch", ref: "refs/heads/x", job_workflow_ref: "acme/defimon/.github/workflows/restore-drill.yml@refs/heads/x" },
+    "the drill dispatched on a branch": { ...base, event_name: "workflow_dispatch", ref: "refs/heads/x", workflow_ref: "acme/defimon/.github/workflows/restore-drill.yml@refs/heads/x" },
     "deploy.yml on main, environment dev": { ...base, event_name: "push", environment: "dev", ...onMain("deploy.yml") },
-    "a branch naming environment dev": { ...base, event_name: "push", environment: "dev", ref: "refs/heads/x", job_workflow_ref: "acme/defimon/.github/workflows/deploy.yml@refs/heads/x" },
+    "a branch naming environment dev": { ...base, event_name: "push", environment: "dev", ref: "refs/heads/x", workflow_ref: "acme/defimon/.github/workflows/deploy.yml@refs/heads/x" },
     "another workflow on main, environment production": { ...base, event_name: "push", environment: "production", ...onMain("other.yml") },
     "deploy.yml on main, environment production": { ...base, event_name: "push", environment: "production", ...onMain("deploy.yml") },
   };
