@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as time from "@pulumiverse/time";
 import * as pulumi from "@pulumi/pulumi";
-import type { AnalyticsConfig } from "../lib/config";
+import { type AnalyticsConfig, sinkSubscriptionName } from "../lib/config";
 import { BigQueryColumn } from "../lib/eventSchema";
 import { deadLetterReaderInputs, Delivery, deliveryInputs } from "./eventBus";
 
@@ -132,7 +132,7 @@ export class EventAnalytics extends pulumi.ComponentResource {
       );
     };
 
-    const bigQueryName = `${args.topicName}-bigquery`;
+    const bigQueryName = sinkSubscriptionName(args.topicName, "bigquery");
     this.bigQuerySubscription = sink(
       "bigquery",
       bigQueryName,
@@ -167,7 +167,7 @@ export class EventAnalytics extends pulumi.ComponentResource {
         (role) =>
           new gcp.storage.BucketIAMMember(`${name}-archive-${role.split(".").pop()!.toLowerCase()}`, { bucket: this.archiveBucket!.name, role, member: args.pubsubServiceAgentMember }, { parent: this }),
       );
-      const archiveName = `${args.topicName}-archive`;
+      const archiveName = sinkSubscriptionName(args.topicName, "archive");
       this.archiveSubscription = sink(
         "archive",
         archiveName,

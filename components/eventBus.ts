@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { ConsumerConfig, guideSubscriptionName } from "../lib/config";
+import { ConsumerConfig, deadLetterReaderName, guideSubscriptionName } from "../lib/config";
 import { toGcpDuration } from "../lib/durations";
 
 export interface EventBusArgs {
@@ -69,7 +69,7 @@ export function deliveryInputs(delivery: Delivery, deadLetterTopic: pulumi.Input
  */
 export function deadLetterReaderInputs(source: string, delivery: Delivery, deadLetterTopic: pulumi.Input<string>) {
   return {
-    name: `${source}-dead-letter`,
+    name: deadLetterReaderName(source),
     topic: deadLetterTopic,
     filter: `attributes.${deadLetterSourceAttribute} = "${source}"`,
     ackDeadlineSeconds: delivery.ackDeadlineSeconds,

@@ -133,6 +133,24 @@ const consumersSchema = z.record(serviceName, consumerFields);
 
 /** The guide's subscription, which the consumer that keeps it (stream processing by default) reads. */
 export const guideSubscriptionName = (topic: string) => `${topic}-sub`;
+/** The subscription that reads one source subscription's dead letters. */
+export const deadLetterReaderName = (source: string) => `${source}-dead-letter`;
+/** An analytics sink's subscription on the topic. */
+export const sinkSubscriptionName = (topic: string, sink: "bigquery" | "archive") => `${topic}-${sink}`;
+
+/**
+ * Every subscription the stack makes, with what it is for: each consumer's and its
+ * dead-letter reader, each analytics sink's and its reader. One project holds them all,
+ * so their IDs must differ (Pub/Sub answers 409 to the second).
+ */
+export function busSubscriptions(config: { pubsub: { topic: string }; consumers: Record<string, { subscription: string }>; analytics: { bigQuery: boolean; archive: boolean } }): { name: string; of: string; consumer?: string; reader: boolean }[] {
+  const sources = [
+    ...Object.entries(config.consumers).map(([consumer, settings]) => ({ name: settings.subscription, of: `consumer ${consumer}'s subscription`, consumer })),
+    ...(config.analytics.bigQuery ? [{ name: sinkSubscriptionName(config.pubsub.topic, "bigquery"), of: "the BigQuery sink's subscription" }] : []),
+    ...(config.analytics.archive ? [{ name: sinkSubscriptionName(config.pubsub.topic, "archive"), of: "the archive sink's subscription" }] : []),
+  ];
+  return sources.flatMap((source) => [{ ...source, reader: false }, { ...source, name: deadLetterReaderName(source.name), of: `the reader of ${source.of.replace(/'s subscription$/, "'s")} dead letters`, reader: true }]);
+}
 
 /** The guide's four consumers; stream processing keeps the guide's subscription name. */
 export const defaultConsumers = {
@@ -447,6 +465,18 @@ export const stackConfigSchema = z
         ctx.addIssue({ code: "custom", path: [...at, "subscription"], input: consumer.subscription, message: "must differ from the topic and leave room for -dead-letter (at most 243 characters)" });
       }
       subscriptions.set(consumer.subscription, name);
+    }
+    // Beyond consumer against consumer: a consumer's subscription against another's
+    // dead-letter reader or a sink's (the plan would pass, Pub/Sub answer 409).
+    const seen = new Map<string, { of: string; consumer?: string; reader: boolean }>();
+    for (const entry of busSubscriptions(config)) {
+      const other = seen.get(entry.name);
+      // Two consumers' own subscriptions are reported above; two readers collide only when their sources do.
+      if (other && !(other.reader && entry.reader) && (other.reader || entry.reader || !other.consumer || !entry.consumer)) {
+        const consumer = entry.consumer ?? other.consumer!;
+        ctx.addIssue({ code: "custom", path: ["consumers", consumer, "subscription"], input: entry.name, message: `${entry.name} would be both ${other.of} and ${entry.of}; every subscription of the stack needs its own ID` });
+      }
+      seen.set(entry.name, entry);
     }
     new Set(config.publishers).size !== config.publishers.length &&
       ctx.addIssue({ code: "custom", path: ["publishers"], input: config.publishers, message: "names a publisher twice" });

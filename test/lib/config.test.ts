@@ -101,6 +101,9 @@ describe("stack configuration", () => {
     ["subscription starting with a digit", { pubsub: { subscription: "1sub" } }, 'defimon:pubsub.subscription = "1sub"'],
     ["a consumer's subscription equal to the topic", { pubsub: { topic: "events" }, consumers: { a: { subscription: "events" } } }, 'defimon:consumers.a.subscription = "events": must differ from the topic and leave room for -dead-letter'],
     ["two consumers on one subscription", { consumers: { a: { subscription: "shared" }, b: { subscription: "shared" } } }, "defimon:consumers.b.subscription = \"shared\": is consumer a's subscription too; each consumer group needs its own"],
+    // Pub/Sub would answer 409 to the second: one project holds every subscription of the stack.
+    ["a consumer's subscription equal to another's dead-letter reader", { consumers: { a: { subscription: "orders" }, b: { subscription: "orders-dead-letter" } } }, 'defimon:consumers.b.subscription = "orders-dead-letter": orders-dead-letter would be both the reader of consumer a\'s dead letters and consumer b\'s subscription; every subscription of the stack needs its own ID'],
+    ["a consumer's subscription equal to the BigQuery sink's", { consumers: { a: { subscription: "{topic}-bigquery" } } }, 'defimon:consumers.a.subscription = "{topic}-bigquery": defimon-events-bigquery would be both consumer a\'s subscription and the BigQuery sink\'s subscription'],
     ["a consumer's backoff bounds in the wrong order", { consumers: { a: { minimumBackoff: "5m", maximumBackoff: "1m" } } }, 'defimon:consumers.a.minimumBackoff = "5m": must not be longer than maximumBackoff (60s)'],
     ["a consumer's filter over 256 bytes", { consumers: { a: { filter: "x".repeat(257) } } }, "defimon:consumers.a.filter = "],
     ["an unknown consumer setting", { consumers: { a: { deadline: 10 } } }, "defimon:consumers.a.deadline = 10: unknown key; known keys: subscription, ackDeadlineSeconds"],
