@@ -56,6 +56,8 @@ export interface Emulator {
   pid: number;
   /** The emulator's log so far. */
   log(): string;
+  /** Resolves with the exit code when the emulator exits, stopped or not. */
+  exited: Promise<number | null>;
   /** Stops the whole process group; resolves once the emulator has exited. */
   stop(): Promise<void>;
 }
@@ -104,6 +106,7 @@ export async function startEmulator(options: { port?: number; timeoutMs?: number
     port,
     pid: child.pid!,
     log: () => output,
+    exited,
     stop: () => (running ? stopGroup(child.pid!, exited) : Promise.resolve()),
   };
 }
@@ -141,6 +144,8 @@ export interface PlannedBus {
 
 export interface PlannedSubscription {
   name: string;
+  /** The consumer group or sink it serves (its `consumer` label). */
+  consumer?: string;
   topic: string;
   ackDeadlineSeconds?: number;
   messageRetentionDuration?: string;
@@ -167,6 +172,7 @@ export function plannedBus(plan: Plan): PlannedBus {
       const i = s.inputs as Record<string, any>;
       return {
         name: String(i.name),
+        consumer: i.labels?.consumer,
         topic: shortName(String(i.topic)),
         ackDeadlineSeconds: i.ackDeadlineSeconds,
         messageRetentionDuration: i.messageRetentionDuration,
