@@ -225,7 +225,7 @@ export async function createBus(pubsub: PubSub, bus: PlannedBus): Promise<void> 
 
 /** What the emulator does not do, said where it runs (README, "The event bus"). */
 export const emulatorLimits = [
-  "no schema: the topic's protobuf schema is not enforced by the emulator (UNIMPLEMENTED); events are checked against schema/defimon-event.proto here instead",
+  "no schema: the topic's protobuf schema is not enforced (the emulator answers UNIMPLEMENTED): an event the cloud would refuse is taken here; check yours against schema/defimon-event.proto (schema/examples shows valid and invalid ones)",
   "no filters: every subscription receives every message, dead-letter readers included (their source is the CloudPubSubDeadLetterSourceSubscription attribute)",
   "no IAM: any client may publish and pull",
   "no sinks: the BigQuery and Cloud Storage subscriptions are plain pull subscriptions here; nothing is written",
