@@ -6,6 +6,7 @@
  * any resource is declared, with one line per problem naming the key, the value and
  * what is allowed.
  */
+import { filterProblem } from "./pubsubFilter";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isWholeInternet, parseCidr, tooOpen } from "./cidr";
@@ -122,7 +123,13 @@ const consumerFields = z.strictObject({
   maximumBackoff: delivery.maximumBackoff.optional(),
   maxDeliveryAttempts: delivery.maxDeliveryAttempts.optional(),
   /** Only messages whose attributes match (Pub/Sub's filter syntax, at most 256 bytes; fixed once created: a change replaces the subscription, its backlog lost). */
-  filter: z.string({ error: "a Pub/Sub filter such as attributes.network = \"mainnet\"" }).max(256, { error: "at most 256 bytes (Pub/Sub's limit on a filter)" }).optional(),
+  filter: z
+    .string({ error: "a Pub/Sub filter such as attributes.network = \"mainnet\"" })
+    .superRefine((filter, ctx) => {
+      const problem = filterProblem(filter);
+      if (problem) ctx.addIssue({ code: "custom", message: `not a Pub/Sub filter: ${problem} (attributes.KEY = "v", !=, attributes:KEY, hasPrefix(attributes.KEY, "p"), NOT, AND, OR; at most 256 bytes)` });
+    })
+    .optional(),
   /** Pub/Sub's exactly-once delivery: an acked message is not redelivered (the client must use the ack result). */
   exactlyOnceDelivery: z.boolean({ error: "true or false" }).default(false),
   /** Deliver messages with the same ordering key in publish order (publishers must set the key; fixed once created: a change replaces the subscription, its backlog lost). */
