@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as time from "@pulumiverse/time";
 import * as pulumi from "@pulumi/pulumi";
-import { type AnalyticsConfig, sinkSubscriptionName } from "../lib/config";
+import { type AnalyticsConfig, sinkSubscriptionName, uniqueViewName } from "../lib/config";
 import { BigQueryColumn } from "../lib/eventSchema";
 import { deadLetterReaderInputs, Delivery, deliveryInputs } from "./eventBus";
 
@@ -50,6 +50,8 @@ export class EventAnalytics extends pulumi.ComponentResource {
   readonly table: gcp.bigquery.Table;
   /** The service agent's dataEditor on the table alone (writes rows, reads its metadata). */
   readonly tableWriter: gcp.bigquery.IamMember;
+  /** The table with one row per event (`<table>_unique`): the subscription writes at least once, so a redelivered event is a second row. */
+  readonly uniqueView: gcp.bigquery.Table;
   readonly bigQuerySubscription: gcp.pubsub.Subscription;
   readonly archiveBucket?: gcp.storage.Bucket;
   readonly archiveSubscription?: gcp.pubsub.Subscription;
@@ -92,6 +94,24 @@ export class EventAnalytics extends pulumi.ComponentResource {
           ...(args.analytics.partitionExpirationDays ? { expirationMs: args.analytics.partitionExpirationDays * 86_400_000 } : {}),
         },
         clusterings: ["network", "event_type"],
+        deletionProtection: args.protect,
+        labels: args.labels,
+      },
+      stateful,
+    );
+
+    // Pub/Sub's BigQuery subscription writes at least once: the events' own item_id (the
+    // publishers' de-duplication key) keeps the first row of each.
+    this.uniqueView = new gcp.bigquery.Table(
+      `${name}-unique-view`,
+      {
+        datasetId: this.dataset.datasetId,
+        tableId: uniqueViewName(args.analytics.table),
+        description: `One row per item_id of ${args.analytics.table}: the first written (Pub/Sub delivers at least once)`,
+        view: {
+          useLegacySql: false,
+          query: pulumi.interpolate`SELECT * FROM \`${this.table.project}.${this.table.datasetId}.${this.table.tableId}\` WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY item_id ORDER BY publish_time, message_id) = 1`,
+        },
         deletionProtection: args.protect,
         labels: args.labels,
       },

@@ -142,6 +142,8 @@ const consumersSchema = z.record(serviceName, consumerFields);
 export const guideSubscriptionName = (topic: string) => `${topic}-sub`;
 /** The subscription that reads one source subscription's dead letters. */
 export const deadLetterReaderName = (source: string) => `${source}-dead-letter`;
+/** The view of the events table with one row per item_id. */
+export const uniqueViewName = (table: string) => `${table}_unique`;
 /** An analytics sink's subscription on the topic. */
 export const sinkSubscriptionName = (topic: string, sink: "bigquery" | "archive") => `${topic}-${sink}`;
 

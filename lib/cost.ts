@@ -172,7 +172,8 @@ export function estimateMonthlyCost(plan: Plan, usage: Usage, table: PriceTable 
     }
   }
 
-  for (const bqTable of of("gcp:bigquery/table:Table")) {
+  // Views store nothing: only tables are priced.
+  for (const bqTable of of("gcp:bigquery/table:Table").filter((table) => !table.inputs.view)) {
     // A month of events: each row holds the message and Pub/Sub's metadata (about 100 bytes).
     const monthGib = (usage.messagesPerMonth * (usage.averageMessageBytes + 100)) / gib;
     lines.push({

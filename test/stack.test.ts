@@ -26,7 +26,13 @@ describe.each([
     // Per consumer (the guide's four) and for the BigQuery sink: a subscription and its dead letters.
     expect(count("gcp:pubsub/subscription:Subscription")).toBe(10);
     expect(count("gcp:bigquery/dataset:Dataset")).toBe(1);
-    expect(count("gcp:bigquery/table:Table")).toBe(1);
+    // The events table, and its view with one row per item_id.
+    expect(ofType(plan, "gcp:bigquery/table:Table").map((t) => [t.inputs.tableId, t.inputs.view === undefined]).sort()).toEqual([["events", true], ["events_unique", false]]);
+    // The view keeps the first row of each item_id (the subscription writes at least once).
+    const view = ofType(plan, "gcp:bigquery/table:Table").find((t) => t.inputs.view)!.inputs.view as { query: string; useLegacySql: boolean };
+    expect(view.useLegacySql).toBe(false);
+    expect(view.query).toContain(`FROM \`${plan.outputs.projectId ?? "defimon-" + stack}.defimon_events.events\``);
+    expect(view.query).toMatch(/QUALIFY ROW_NUMBER\(\) OVER \(PARTITION BY item_id ORDER BY publish_time, message_id\) = 1$/);
     expect(count("gcp:kms/keyRing:KeyRing")).toBe(1);
     expect(count("gcp:kms/cryptoKey:CryptoKey")).toBe(1);
     expect(count("gcp:serviceaccount/account:Account")).toBe(9); // the guide's four publishers and four consumers, and the host
