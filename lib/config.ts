@@ -470,6 +470,9 @@ export const stackConfigSchema = z
       backoffOrder(consumer, at, ctx);
       const other = subscriptions.get(consumer.subscription);
       if (other) ctx.addIssue({ code: "custom", path: [...at, "subscription"], input: consumer.subscription, message: `is consumer ${other}'s subscription too; each consumer group needs its own` });
+      if (consumer.subscription.length < 3) {
+        ctx.addIssue({ code: "custom", path: [...at, "subscription"], input: consumer.subscription, message: "3 characters at least (Pub/Sub refuses shorter IDs)" });
+      }
       if (consumer.subscription === config.pubsub.topic || consumer.subscription.length > 243) {
         ctx.addIssue({ code: "custom", path: [...at, "subscription"], input: consumer.subscription, message: "must differ from the topic and leave room for -dead-letter (at most 243 characters)" });
       }

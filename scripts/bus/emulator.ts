@@ -69,12 +69,21 @@ export async function startEmulator(options: { port?: number; timeoutMs?: number
   let child: ChildProcess;
   let output = "";
   try {
-    // Its own process group (detached), so that stop() ends the JVM and anything it forked.
-    child = spawn("java", ["-Xmx256m", "-jar", jar, "--host=127.0.0.1", `--port=${port}`], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group (detached), so that stop() ends the JVM and anything it forked;
+    // and a watcher on a pipe from this process, so that the JVM ends when this process does,
+    // however it ends (a killed test run must not leave an emulator listening).
+    const script = 'exec 3<&0; java "$@" & pid=$!; (read _ <&3; kill $pid 2>/dev/null) & wait $pid';
+    child = spawn("sh", ["-c", script, "sh", "-Xmx256m", "-jar", jar, "--host=127.0.0.1", `--port=${port}`], { detached: true, stdio: ["pipe", "pipe", "pipe"] });
   } catch (error) {
     throw new EmulatorUnavailable(`cannot start java: ${(error as Error).message}; ${installHint}`);
   }
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      // The watcher, blocked on the pipe, ends with it.
+      child.stdin?.end();
+      resolve(code);
+    }),
+  );
   let running = true;
   void exited.then(() => (running = false));
   const tail = () => output.trim().split("\n").slice(-5).join(" | ");

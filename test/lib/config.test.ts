@@ -100,6 +100,8 @@ describe("stack configuration", () => {
     ["topic name too long", { pubsub: { topic: "a".repeat(244) } }, "defimon:pubsub.topic ="],
     ["subscription starting with a digit", { pubsub: { subscription: "1sub" } }, 'defimon:pubsub.subscription = "1sub"'],
     ["a consumer's subscription equal to the topic", { pubsub: { topic: "events" }, consumers: { a: { subscription: "events" } } }, 'defimon:consumers.a.subscription = "events": must differ from the topic and leave room for -dead-letter'],
+    // Found by test/scripts/bus/limits.test.ts: the pattern allowed one character before {topic} was resolved.
+    ["a 2-character subscription", { consumers: { a: { subscription: "ab" } } }, 'defimon:consumers.a.subscription = "ab": 3 characters at least (Pub/Sub refuses shorter IDs)'],
     ["two consumers on one subscription", { consumers: { a: { subscription: "shared" }, b: { subscription: "shared" } } }, "defimon:consumers.b.subscription = \"shared\": is consumer a's subscription too; each consumer group needs its own"],
     // Pub/Sub would answer 409 to the second: one project holds every subscription of the stack.
     ["a consumer's subscription equal to another's dead-letter reader", { consumers: { a: { subscription: "orders" }, b: { subscription: "orders-dead-letter" } } }, 'defimon:consumers.b.subscription = "orders-dead-letter": orders-dead-letter would be both the reader of consumer a\'s dead letters and consumer b\'s subscription; every subscription of the stack needs its own ID'],

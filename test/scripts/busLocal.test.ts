@@ -49,7 +49,9 @@ describe("npm run bus:local", () => {
       expect(out).toContain("stopped: nothing left listening");
       expect(await listening(port)).toBe(false);
       // No process of its group is left (the emulator's JVM ran in a group of its own, ended too).
-      expect(spawnSync("pgrep", ["-f", `cloud-pubsub-emulator.*port=${port}`]).status).toBe(1);
+      const left = () => spawnSync("pgrep", ["-f", `cloud-pubsub-emulator.*--port=${port}$`]).status;
+      for (let waited = 0; left() === 0 && waited < 3000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      expect(left()).toBe(1);
     } finally {
       try {
         process.kill(-child.pid!, "SIGKILL");
@@ -57,6 +59,21 @@ describe("npm run bus:local", () => {
         // Gone already.
       }
     }
+  });
+
+  it("leaves no emulator behind when it is killed outright (SIGKILL: no clean-up of its own runs)", async () => {
+    const child = spawn(process.execPath, [...command, "--stack", "dev"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    for (let waited = 0; !out.includes("ready;") && waited < 60_000; waited += 200) await new Promise((r) => setTimeout(r, 200));
+    const port = Number(/on 127\.0\.0\.1:(\d+)/.exec(out)![1]);
+    expect(await listening(port)).toBe(true);
+    child.kill("SIGKILL");
+    await exited;
+    // The emulator's watcher sees the pipe from the dead process close, and ends the JVM.
+    for (let waited = 0; (await listening(port)) && waited < 10_000; waited += 200) await new Promise((r) => setTimeout(r, 200));
+    expect(await listening(port)).toBe(false);
   });
 
   const run = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [...command, ...args], { cwd: root, encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
