@@ -4,23 +4,14 @@
  * subscriptions with Pub/Sub's own messages (../shared/notes/pubsub-emulator.md); one row
  * is stricter offline by design, and says why.
  */
-import { PubSub } from "@google-cloud/pubsub";
 import { parseStackConfig } from "../../../lib/config";
-import { Emulator, emulatorClient, startEmulator } from "../../../scripts/bus/emulator";
+import { useEmulator } from "../../helpers/emulator";
 
 jest.setTimeout(15_000);
 
-let emulator: Emulator;
-let pubsub: PubSub;
-beforeAll(async () => {
-  emulator = await startEmulator();
-  pubsub = emulatorClient(emulator, "defimon-limits");
+const bus = useEmulator("defimon-limits", async (pubsub) => {
   await pubsub.createTopic("limits");
   await pubsub.createTopic("limits-dead-letter");
-});
-afterAll(async () => {
-  await pubsub?.close();
-  await emulator?.stop();
 });
 
 /** A consumer's settings as config takes them, and the same as the Pub/Sub API takes them. */
@@ -67,8 +58,8 @@ let serial = 0;
 const onEmulator = async (consumer: Record<string, unknown>, request: Record<string, unknown>) => {
   const name = typeof consumer.subscription === "string" ? consumer.subscription : `limit-${serial++}`;
   try {
-    await pubsub.topic("limits").createSubscription(name, { ...request, gaxOpts: { timeout: 5000, retry: { retryCodes: [] } } } as never);
-    await pubsub.subscription(name).delete();
+    await bus.pubsub().topic("limits").createSubscription(name, { ...request, gaxOpts: { timeout: 5000, retry: { retryCodes: [] } } } as never);
+    await bus.pubsub().subscription(name).delete();
     return "accepted";
   } catch (error) {
     return /INVALID_ARGUMENT|OUT_OF_RANGE/.test(String(error)) ? "refused" : `failed: ${String(error)}`;
