@@ -68,6 +68,8 @@ describe("workflows", () => {
     expect(pr.jobs["test-stack"].needs).toBe("checks");
     expect(pr.jobs["test-stack"].if).toBe(sameRepoOnly);
     expect(load("pull-request-closed.yml").jobs["destroy-test-stack"].if).toBe(sameRepoOnly);
+    // buf breaking needs the merge base with main (test/schema/breaking.test.ts): the whole history.
+    expect(load("checks.yml").jobs.offline.steps[0].with).toEqual({ "fetch-depth": 0 });
     const checks = JSON.stringify(load("checks.yml"));
     expect(checks).toContain("npm test");
     expect(checks).toContain("--policy");
