@@ -12,7 +12,9 @@
 import { parseArgs } from "util";
 import { loadProgram, projectRoot, runProgram } from "../lib/plan/run";
 import { readStackConfigFiles, StackConfigError } from "../lib/plan/stackFiles";
+import { eventSchemaText } from "../lib/eventSchema";
 import { createBus, EmulatorUnavailable, emulatorClient, emulatorLimits, plannedBus, startEmulator } from "./bus/emulator";
+import { validator } from "./bus/eventValidator";
 
 const usage = "usage: npm run bus:local -- --stack <name> [--port N]";
 
@@ -50,7 +52,9 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const pubsub = emulatorClient(emulator, bus.project);
+  let checker: { close(): Promise<void> } | undefined;
   const stop = async () => {
+    await checker?.close().catch(() => undefined);
     await pubsub.close().catch(() => undefined);
     await emulator.stop();
   };
@@ -63,6 +67,22 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const topic = bus.topics.find((t) => t.schema)?.name ?? bus.topics[0].name;
+  // The emulator enforces no schema: a subscription of its own reads every event and says
+  // which the cloud would refuse at publish.
+  const check = `${topic}-bus-local-schema-check`;
+  await pubsub.topic(topic).createSubscription(check);
+  const validate = validator(eventSchemaText());
+  const subscription = pubsub.subscription(check);
+  checker = subscription;
+  subscription.on("message", (message) => {
+    const text = message.data.toString("utf8");
+    try {
+      validate(JSON.parse(text));
+    } catch (error) {
+      console.log(`event ${message.id} would be refused at publish by the topic's schema: ${String((error as Error).message).split("\n")[0]} (${text.length > 120 ? `${text.slice(0, 120)}...` : text})`);
+    }
+    message.ack();
+  });
   const consumers = bus.subscriptions.filter((s) => s.topic === topic && !s.sink);
   const lines = [
     `Pub/Sub emulator for stack ${values.stack} on ${emulator.host} (project ${bus.project}): ${bus.topics.length} topics, ${bus.subscriptions.length} subscriptions, as planned.`,

@@ -136,6 +136,18 @@ async function stopGroup(pid: number, exited: Promise<unknown>): Promise<void> {
     signal("SIGKILL");
     await exited;
   }
+  // The launcher's shell may end before the JVM it runs: done when the whole group is gone.
+  const alive = () => {
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let waited = 0; alive() && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (alive()) signal("SIGKILL");
+  for (let waited = 0; alive() && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** A client of the emulator (PUBSUB_EMULATOR_HOST's form, given explicitly: no credentials, no metadata server). */
@@ -234,7 +246,7 @@ export async function createBus(pubsub: PubSub, bus: PlannedBus): Promise<void> 
 
 /** What the emulator does not do, said where it runs (README, "The event bus"). */
 export const emulatorLimits = [
-  "no schema: the topic's protobuf schema is not enforced (the emulator answers UNIMPLEMENTED): an event the cloud would refuse is taken here; check yours against schema/defimon-event.proto (schema/examples shows valid and invalid ones)",
+  "no schema: the topic's protobuf schema is not enforced (the emulator answers UNIMPLEMENTED); bus:local reads every event and prints each one the cloud would refuse at publish",
   "no filters: every subscription receives every message, dead-letter readers included (their source is the CloudPubSubDeadLetterSourceSubscription attribute)",
   "no IAM: any client may publish and pull",
   "no sinks: the BigQuery and Cloud Storage subscriptions are plain pull subscriptions here; nothing is written",

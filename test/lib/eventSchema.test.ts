@@ -1,6 +1,6 @@
 /**
  * The event schema against fixture events (schema/examples), parsed as Pub/Sub's JSON
- * encoding does (test/helpers/eventValidator.ts): a schema change that breaks a
+ * encoding does (scripts/bus/eventValidator.ts): a schema change that breaks a
  * producer's events fails here.
  */
 import * as fs from "fs";
@@ -8,7 +8,7 @@ import * as path from "path";
 import * as protobuf from "protobufjs";
 import type { JsonValue } from "@bufbuild/protobuf";
 import { bigQueryColumns, columnOverrides, eventSchemaText, eventType, metadataColumns } from "../../lib/eventSchema";
-import { validator } from "../helpers/eventValidator";
+import { validator } from "../../scripts/bus/eventValidator";
 
 const examples = (file: string) => JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "schema", "examples", file), "utf8")) as Record<string, JsonValue>;
 

@@ -1,7 +1,7 @@
 import type { JsonValue } from "@bufbuild/protobuf";
 import { eventSchemaText } from "../../lib/eventSchema";
 import { smokeEvents } from "../../lib/smokeTest";
-import { validator } from "../helpers/eventValidator";
+import { validator } from "../../scripts/bus/eventValidator";
 
 // The smoke test itself needs a deployed stack; what it publishes is checked here.
 describe("the smoke test's events", () => {

@@ -4,6 +4,7 @@
  * stopped by Ctrl-C with nothing left listening; and its bad input, one line each.
  */
 import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 
@@ -41,6 +42,12 @@ describe("npm run bus:local", () => {
       await post(`${api}/topics/${env.PUBSUB_TOPIC}:publish`, { messages: [{ data: Buffer.from(JSON.stringify(event)).toString("base64") }] });
       const pulled = (await post(`${api}/subscriptions/${env.PUBSUB_SUBSCRIPTION}:pull`, { maxMessages: 10 })) as { receivedMessages?: { message: { data: string } }[] };
       expect(pulled.receivedMessages?.map((m) => JSON.parse(Buffer.from(m.message.data, "base64").toString()))).toEqual([event]);
+
+      // The emulator takes any event; bus:local says which the topic's schema would refuse.
+      const [invalid] = Object.values(JSON.parse(fs.readFileSync(path.join(root, "schema", "examples", "invalid.json"), "utf8")));
+      await post(`${api}/topics/${env.PUBSUB_TOPIC}:publish`, { messages: [{ data: Buffer.from(JSON.stringify(invalid)).toString("base64") }] });
+      for (let waited = 0; !out.includes("would be refused at publish") && waited < 10_000; waited += 200) await new Promise((r) => setTimeout(r, 200));
+      expect(out.match(/would be refused at publish by the topic's schema: .*/g)).toEqual([expect.stringContaining(JSON.stringify(invalid).slice(0, 40))]);
 
       const port = Number(env.PUBSUB_EMULATOR_HOST.split(":")[1]);
       expect(await listening(port)).toBe(true);

@@ -3,7 +3,8 @@
  * protobufjs compiles the .proto text to a descriptor (json_name set as protoc sets it),
  * and @bufbuild/protobuf, which passes the protobuf conformance suite, parses each event
  * with the proto3 JSON mapping, as Pub/Sub's JSON encoding does: unknown fields and values
- * of the wrong type are refused (it throws "cannot decode ...").
+ * of the wrong type are refused (it throws "cannot decode ..."). Used by the tests on
+ * schema/examples and by `npm run bus:local`, where the emulator enforces no schema.
  */
 import * as protobuf from "protobufjs";
 import descriptor from "protobufjs/ext/descriptor";
