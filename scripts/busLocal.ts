@@ -104,12 +104,11 @@ async function main(argv: string[]): Promise<number> {
     process.once("SIGTERM", () => resolve("signal"));
     void emulator.exited.then(() => resolve("died"));
   });
+  await stop();
   if (stopped === "died") {
-    await pubsub.close().catch(() => undefined);
     console.error(`the emulator stopped by itself: ${emulator.log().trim().split("\n").slice(-3).join(" | ")}`);
     return 1;
   }
-  await stop();
   console.log("stopped: nothing left listening");
   return 0;
 }

@@ -10,7 +10,7 @@ import * as path from "path";
 
 const root = path.resolve(__dirname, "..", "..");
 
-export function run(script: string, args: string[], existing: boolean, env: Record<string, string> = {}) {
+function run(script: string, args: string[], existing: boolean, env: Record<string, string> = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "defimon-gcloud-"));
   const log = path.join(dir, "calls.log");
   // Records argv (one call per line, arguments separated by |, a | inside one as ¦), and a condition file's text.
