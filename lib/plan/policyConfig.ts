@@ -14,6 +14,7 @@
  */
 import Ajv from "ajv";
 import { policies } from "../../policy/rules";
+import { quoted } from "../quoted";
 
 /** apitype.EnforcementLevel's values. */
 export const enforcementLevels = ["advisory", "mandatory", "remediate", "disabled"] as const;
@@ -28,6 +29,20 @@ export type PolicyPackConfig = Record<string, PolicySettings>;
 const policyNames = policies.map((policy) => policy.name);
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
 
+/** How deep arrays and objects nest in a parsed JSON value (iterative: no depth overflows it). */
+function depthOf(root: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== "object") continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > 10_000) return deepest;
+    for (const inner of Object.values(node)) stack.push([inner, depth + 1]);
+  }
+  return deepest;
+}
+
 /** The file's text checked and parsed; `where` names it in every line ("--policy-config policy.json"). */
 export function parsePolicyPackConfig(text: string, where: string): { config: PolicyPackConfig; problems: string[] } {
   let document: unknown;
@@ -36,19 +51,22 @@ export function parsePolicyPackConfig(text: string, where: string): { config: Po
   } catch (error) {
     return { config: {}, problems: [`${where}: not JSON: ${(error as Error).message}`] };
   }
+  if (depthOf(document) > 10_000) {
+    return { config: {}, problems: [`${where}: nested deeper than 10,000 levels; Pulumi's JSON reader (Go's encoding/json) refuses it too`] };
+  }
   if (!isObject(document)) {
-    return { config: {}, problems: [`${where}: ${JSON.stringify(document)}: a JSON object keyed by policy name, e.g. {"protected-stack-safeguards": {"protectedStacks": ["prod"]}}`] };
+    return { config: {}, problems: [`${where}: ${quoted(document)}: a JSON object keyed by policy name, e.g. {"protected-stack-safeguards": {"protectedStacks": ["prod"]}}`] };
   }
   const problems: string[] = [];
   const config: PolicyPackConfig = {};
   const level = (value: unknown, key: string): EnforcementLevel | undefined => {
     if (enforcementLevels.includes(value as EnforcementLevel)) return value as EnforcementLevel;
-    problems.push(`${where}: ${key} = ${JSON.stringify(value)}: an enforcement level: ${enforcementLevels.join(", ")}`);
+    problems.push(`${where}: ${key} = ${quoted(value)}: an enforcement level: ${enforcementLevels.join(", ")}`);
     return undefined;
   };
   for (const [key, value] of Object.entries(document)) {
     if (key !== "all" && !policyNames.includes(key)) {
-      problems.push(`${where}: ${key} = ${JSON.stringify(value)}: not a policy of the pack; keys are all, ${policyNames.join(", ")}`);
+      problems.push(`${where}: ${key} = ${quoted(value)}: not a policy of the pack; keys are all, ${policyNames.join(", ")}`);
       continue;
     }
     if (typeof value === "string") {
@@ -56,9 +74,9 @@ export function parsePolicyPackConfig(text: string, where: string): { config: Po
     } else if (isObject(value)) {
       const { enforcementLevel, ...properties } = value;
       config[key] = { enforcementLevel: enforcementLevel === undefined ? undefined : level(enforcementLevel, `${key}.enforcementLevel`), properties };
-      if (key === "all" && Object.keys(properties).length) problems.push(`${where}: all = ${JSON.stringify(value)}: takes only an enforcement level`);
+      if (key === "all" && Object.keys(properties).length) problems.push(`${where}: all = ${quoted(value)}: takes only an enforcement level`);
     } else {
-      problems.push(`${where}: ${key} = ${JSON.stringify(value)}: an enforcement level or an object of the policy's settings`);
+      problems.push(`${where}: ${key} = ${quoted(value)}: an enforcement level or an object of the policy's settings`);
     }
   }
   const ajv = new Ajv({ allErrors: true });
@@ -72,7 +90,7 @@ export function parsePolicyPackConfig(text: string, where: string): { config: Po
       const known = Object.keys(policy.configSchema.properties).join(", ");
       const message = error.keyword === "additionalProperties" ? `not a setting of this policy; settings: ${known}` : error.message;
       const value = field.split(".").reduce<unknown>((node, part) => (isObject(node) || Array.isArray(node) ? (node as any)[part] : undefined), properties);
-      problems.push(`${where}: ${policy.name}.${field} = ${JSON.stringify(value)}: ${message}`);
+      problems.push(`${where}: ${policy.name}.${field} = ${quoted(value)}: ${message}`);
     }
   }
   return { config, problems };

@@ -8,13 +8,16 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parse, YAMLError } from "yaml";
+import { quoted } from "../quoted";
+import { decodeYamlBytes, parseGoYaml, YamlProblem } from "./goYaml";
 
 export interface StackConfigFiles {
   project: string;
   stack: string;
   config: Record<string, string>;
   secretKeys: string[];
+  /** What Pulumi reads without a word but the user should hear of (documents it ignores), one line each, naming the file. */
+  warnings?: string[];
 }
 
 export const secretPlaceholder = "[secret]";
@@ -23,15 +26,47 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-/** A YAML file's document; a syntax error (duplicate keys too, as go-yaml refuses them) is one line naming the file. */
-function readYaml(file: string): unknown {
+/**
+ * A file's bytes, or one line on why not: only a regular file is read, opened without
+ * blocking, so a FIFO, a device or a folder is refused at once instead of waited on.
+ */
+export function readRegularFile(file: string, name: string = file): Buffer {
+  let fd: number;
   try {
-    return parse(fs.readFileSync(file, "utf8"));
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (error) {
-    if (error instanceof YAMLError) {
-      const at = error.linePos?.[0];
-      throw new StackConfigError([`${path.basename(file)}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`]);
-    }
+    const code = (error as NodeJS.ErrnoException).code;
+    const dangling = code === "ENOENT" && fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink();
+    throw new FileProblem(`${name}: ${dangling ? `a link to ${fs.readlinkSync(file)}, which does not exist` : code === "ENOENT" ? "no such file" : code === "EACCES" ? "not readable (permission denied)" : `cannot be opened (${code})`}`);
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw new FileProblem(`${name}: ${stat.isDirectory() ? "a folder" : stat.isFIFO() ? "a FIFO (named pipe)" : stat.isSocket() ? "a socket" : "a device"}, not a regular file`);
+    return fs.readFileSync(fd);
+  } catch (error) {
+    if (error instanceof FileProblem) throw error;
+    throw new FileProblem(`${name}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A file that cannot be read as one: one line, naming it. */
+export class FileProblem extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FileProblem";
+  }
+}
+
+/** A YAML file's first document as Pulumi reads it; a problem (syntax, encoding, the file itself) is one line naming the file. */
+function readYaml(file: string): { value: unknown; ignoredDocuments: number } {
+  const name = path.basename(file);
+  try {
+    return parseGoYaml(decodeYamlBytes(readRegularFile(file, name)));
+  } catch (error) {
+    if (error instanceof FileProblem) throw new StackConfigError([error.message]);
+    if (error instanceof YamlProblem) throw new StackConfigError([`${name}${error.line ? `:${error.line}:${error.col}` : ""}: not valid YAML: ${error.message}`]);
     throw error;
   }
 }
@@ -122,14 +157,14 @@ function cliTypeAccepts(type: string, value: unknown): boolean {
 }
 
 function describeYaml(value: unknown): string {
-  return Array.isArray(value) ? "a list" : value === null ? "empty" : `a ${typeof value} (${JSON.stringify(value)})`;
+  return Array.isArray(value) ? "a list" : value === null ? "empty" : `a ${typeof value} (${quoted(value)})`;
 }
 
 /** A stack file rejected as YAML or by the CLI's own rules; one line per problem. */
 export class StackConfigError extends Error {
   constructor(
     readonly problems: string[],
-    /** When the CLI's rules failed: the config as read, and the keys those rules found missing (`ns:key`). */
+    /** When the CLI's rules (or this reader's) failed: the config as read, and the keys already reported (`ns:key`): missing, secure, not storable. */
     readonly read?: { files: StackConfigFiles; missing: string[] },
   ) {
     super(problems.join("\n"));
@@ -138,18 +173,21 @@ export class StackConfigError extends Error {
 }
 
 export function readStackConfigFiles(projectDir: string, stack: string): StackConfigFiles {
-  const projectFile = readYaml(path.join(projectDir, "Pulumi.yaml"));
+  const projectFile = readYaml(path.join(projectDir, "Pulumi.yaml")).value;
   if (!isPlainObject(projectFile) || typeof projectFile.name !== "string") {
     throw new StackConfigError([`Pulumi.yaml: name: ${describeYaml(isPlainObject(projectFile) ? (projectFile.name ?? null) : projectFile)}: the project's name, a string`]);
   }
   const project = projectFile.name;
 
-  const stackFile = ["yaml", "yml"].map((ext) => path.join(projectDir, `Pulumi.${stack}.${ext}`)).find((file) => fs.existsSync(file));
+  // lstat: a dangling link is still the stack's file, and is reported as one.
+  const stackFile = ["yaml", "yml"].map((ext) => path.join(projectDir, `Pulumi.${stack}.${ext}`)).find((file) => fs.lstatSync(file, { throwIfNoEntry: false }));
   if (!stackFile) {
     throw new StackConfigError([`no stack file Pulumi.${stack}.yaml in ${projectDir}; stacks here: ${stackNames(projectDir).join(", ") || "none"}`]);
   }
-  const stackDoc = readYaml(stackFile) ?? {};
+  const read = readYaml(stackFile);
+  const stackDoc = read.value ?? {};
   const name = path.basename(stackFile);
+  const warnings = read.ignoredDocuments ? [`${name}: ${read.ignoredDocuments === 1 ? "a second YAML document follows" : `${read.ignoredDocuments} more YAML documents follow`} (after ---); Pulumi reads only the first, and so does the plan: remove the rest or merge it into the first`] : [];
   if (!isPlainObject(stackDoc)) throw new StackConfigError([`${name}: ${describeYaml(stackDoc)} at the top: a mapping with config: and, optionally, secretsprovider:, encryptedkey:, encryptionsalt:, environment:`]);
   if (stackDoc.config !== undefined && stackDoc.config !== null && !isPlainObject(stackDoc.config)) {
     throw new StackConfigError([`${name}: config: is ${describeYaml(stackDoc.config)}: a mapping of keys (namespace:key) to values`]);
@@ -174,15 +212,29 @@ export function readStackConfigFiles(projectDir: string, stack: string): StackCo
 
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
+  const valueProblems: string[] = [];
+  /** Keys reported here whose value the program's checks would only misread. */
+  const reported: string[] = [];
   for (const [key, raw] of Object.entries(values)) {
     const { value, secret } = withoutSecureValues(raw);
-    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    // yaml.v3 hands an empty (null) value no unmarshaler: Pulumi keeps an empty string.
+    config[key] = typeof value === "string" ? value : value === null ? "" : JSON.stringify(value);
     if (secret) secretKeys.push(key);
+    // The program reads its own namespace and the provider's in the clear; the offline plan cannot decrypt.
+    if (secret && [project, "gcp"].includes(key.split(":")[0])) {
+      reported.push(key);
+      valueProblems.push(`${key} is a secure value: the offline plan cannot decrypt it, and the stack reads ${key.split(":")[0]}: keys as plain settings; set it in the clear (pulumi config set ${key} <value>, without --secret)`);
+    }
+    // Go's JSON, which Pulumi stores config objects and numbers in, has no NaN or infinity.
+    const nonFinite = JSON.stringify(raw, (_k, inner) => (typeof inner === "number" && !Number.isFinite(inner) ? "\u0000" : inner)).includes("\\u0000");
+    if (nonFinite) reported.push(key);
+    if (nonFinite) valueProblems.push(`${key}: holds .inf or .nan, which Pulumi cannot store (JSON has no such number); quote it if it is text`);
   }
-  const files = { project, stack, config, secretKeys };
-  if (cliProblems.length) {
+  const files = { project, stack, config, secretKeys, ...(warnings.length ? { warnings } : {}) };
+  const problems = [...cliProblems, ...valueProblems];
+  if (problems.length) {
     const missing = Object.keys(declared).map((key) => qualify(key, project)).filter((key) => !(key in config));
-    throw new StackConfigError(cliProblems, { files, missing });
+    throw new StackConfigError(problems, { files, missing: [...missing, ...reported] });
   }
   return files;
 }

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { readStackConfigFiles, stackNames } from "../../../lib/plan/stackFiles";
+import { readStackConfigFiles, StackConfigError, stackNames } from "../../../lib/plan/stackFiles";
 
 function project(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "defimon-stackfiles-"));
@@ -44,13 +44,29 @@ describe("readStackConfigFiles", () => {
   it("hides secure values and marks their keys secret", () => {
     const dir = project({
       "Pulumi.yaml": projectFile,
-      "Pulumi.dev.yaml": "config:\n  demo:preset: small\n  demo:token:\n    secure: v1:abc\n  demo:nested:\n    inner:\n      secure: v1:def\n    open: 1\n",
+      "Pulumi.dev.yaml": "config:\n  demo:preset: small\n  other:token:\n    secure: v1:abc\n  other:nested:\n    inner:\n      secure: v1:def\n    open: 1\n",
     });
     const files = readStackConfigFiles(dir, "dev");
-    expect(files.config["demo:token"]).toBe("[secret]");
-    expect(JSON.parse(files.config["demo:nested"])).toEqual({ inner: "[secret]", open: 1 });
-    expect(files.secretKeys.sort()).toEqual(["demo:nested", "demo:token"]);
+    expect(files.config["other:token"]).toBe("[secret]");
+    expect(JSON.parse(files.config["other:nested"])).toEqual({ inner: "[secret]", open: 1 });
+    expect(files.secretKeys.sort()).toEqual(["other:nested", "other:token"]);
     expect(JSON.stringify(files)).not.toMatch(/v1:abc|v1:def/);
+  });
+
+  it("refuses a secure value in a key the program reads, in one line, the value still hidden", () => {
+    const dir = project({ "Pulumi.yaml": projectFile, "Pulumi.dev.yaml": "config:\n  demo:preset:\n    secure: v1:abc\n  gcp:project:\n    secure: v1:def\n" });
+    let error: StackConfigError | undefined;
+    try {
+      readStackConfigFiles(dir, "dev");
+    } catch (thrown) {
+      error = thrown as StackConfigError;
+    }
+    expect(error?.problems).toEqual([
+      "demo:preset is a secure value: the offline plan cannot decrypt it, and the stack reads demo: keys as plain settings; set it in the clear (pulumi config set demo:preset <value>, without --secret)",
+      "gcp:project is a secure value: the offline plan cannot decrypt it, and the stack reads gcp: keys as plain settings; set it in the clear (pulumi config set gcp:project <value>, without --secret)",
+    ]);
+    expect(error?.read?.missing).toEqual(expect.arrayContaining(["demo:preset", "gcp:project"]));
+    expect(JSON.stringify(error?.read?.files)).not.toMatch(/v1:abc|v1:def/);
   });
 
   it("names the stacks there are when one is missing", () => {
