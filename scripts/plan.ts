@@ -1,6 +1,14 @@
 /** npm run plan: see lib/plan/command.ts. */
 import { planCommand } from "../lib/plan/command";
+import { descriptorIO, stdoutClosedAtStart } from "../lib/plan/output";
 
-// Exit only once stdout has taken everything: process.exit() right away cuts a piped
-// document at the pipe's buffer (64 KiB).
-planCommand(process.argv.slice(2)).then((code) => process.stdout.write("", () => process.exit(code)));
+const io = descriptorIO();
+if (stdoutClosedAtStart()) {
+  io.err("standard output is closed (>&-): the plan would go nowhere; send it to a file or a pipe");
+  process.exit(1);
+}
+planCommand(process.argv.slice(2), io, undefined, process.env).then((code) => {
+  const failure = io.failure();
+  if (failure) io.err(failure);
+  process.exit(failure ? 1 : code);
+});

@@ -30,4 +30,5 @@ if (!entry) {
 }
 // The entry sees its own path as argv[1], as `node FILE` would give it.
 process.argv.splice(1, 0, path.resolve(entry));
-require(path.resolve(entry));
+// Loaded as the main module, so that `require.main === module` holds in it, as under `node FILE`.
+Module._load(path.resolve(entry), null, true);

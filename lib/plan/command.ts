@@ -20,9 +20,11 @@ import { ConfigError, parseEngineConfig, StackConfig } from "../config";
 import { estimateMonthlyCost, formatCost } from "../cost";
 import { formatJson, formatTree, renderedFiles } from "./format";
 import type { PolicyPackConfig } from "./policyConfig";
+import { npmSwallowed } from "./output";
 import { formatQuotas, quotaNeeds } from "./quotas";
 import { loadProgram, projectRoot, runProgram } from "./run";
-import { readStackConfigFiles, StackConfigError, StackConfigFiles, stackNames } from "./stackFiles";
+import { quoted, quotedLine } from "../quoted";
+import { FileProblem, readRegularFile, readStackConfigFiles, StackConfigError, StackConfigFiles, stackNames } from "./stackFiles";
 
 export const usage = "usage: npm run plan -- --stack <name> [--json] [--out DIR] [--policy [--policy-config FILE]] [--at TIME]";
 
@@ -62,8 +64,10 @@ const stackNamePattern = /^[A-Za-z0-9_.-]{1,100}$/;
  * system (Node's recursive mkdir spins forever under /proc).
  */
 export function outProblem(out: string): string | undefined {
+  const at = `--out = ${quoted(out)}`;
+  if (out === "") return `${at}: empty; name the folder for the rendered files`;
+  if (out === "-") return `${at}: a folder for the rendered files, not standard output (the plan itself goes there; --json for JSON)`;
   const target = path.resolve(out);
-  const at = `--out = ${JSON.stringify(out)}`;
   if (/^\/(proc|sys|dev)(\/|$)/.test(target)) return `${at}: a folder on a file system for files, not under /proc, /sys or /dev`;
   let existing = target;
   while (!fs.existsSync(existing)) existing = path.dirname(existing);
@@ -88,26 +92,33 @@ interface Invocation {
 }
 
 /** The arguments checked; every problem at once. */
-async function parseInvocation(argv: string[], projectDir: string): Promise<Invocation | { problems: string[] } | "help"> {
+async function parseInvocation(argv: string[], projectDir: string, env: NodeJS.ProcessEnv): Promise<Invocation | { problems: string[] } | "help"> {
+  const swallowed = npmSwallowed(Object.keys(options), env, argv);
+  if (swallowed) return { problems: [swallowed] };
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, strict: true, tokens: true });
   } catch (error) {
-    return { problems: [(error as Error).message.split("\n")[0]] };
+    const message = (error as Error).message;
+    // "--stack --json": parseArgs's three lines, in one.
+    const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message);
+    if (ambiguous) return { problems: [`${ambiguous[1]}: no value before the next option; give one (${ambiguous[1]}=-x for a value that starts with -)`] };
+    return { problems: [quotedLine(message.split("\n")[0])] };
   }
   const { values, tokens } = parsed;
   if (values.help) return "help";
   const problems: string[] = [];
   for (const name of Object.keys(options)) {
     const given = tokens.flatMap((token) => (token.kind === "option" && token.name === name ? [token.value] : []));
-    if (given.length > 1) problems.push(`--${name} given ${given.length} times${given[0] !== undefined ? ` (${given.map((value) => JSON.stringify(value)).join(", ")})` : ""}: give it once`);
+    if (given.length > 1) problems.push(`--${name} given ${given.length} times${given[0] !== undefined ? ` (${given.map((value) => quoted(value)).join(", ")})` : ""}: give it once`);
   }
   const stacks = stackNames(projectDir);
   if (values.stack === undefined) problems.push(`--stack: required; stacks here: ${stacks.join(", ") || "none"}`);
-  else if (!stackNamePattern.test(values.stack)) problems.push(`--stack = ${JSON.stringify(values.stack)}: a stack name: 1 to 100 letters, digits, -, _ and .`);
-  else if (!stacks.includes(values.stack)) problems.push(`--stack = ${JSON.stringify(values.stack)}: no stack file Pulumi.${values.stack}.yaml in ${projectDir}; stacks here: ${stacks.join(", ") || "none"}`);
+  else if (!stackNamePattern.test(values.stack)) problems.push(`--stack = ${quoted(values.stack)}: a stack name: 1 to 100 letters, digits, -, _ and .`);
+  else if (values.stack.startsWith("-")) problems.push(`--stack = ${quoted(values.stack)}: starts with -, as an option does; the Pulumi CLI could not take it either: name the stack with a letter or digit first`);
+  else if (!stacks.includes(values.stack)) problems.push(`--stack = ${quoted(values.stack)}: no stack file Pulumi.${values.stack}.yaml in ${projectDir}; stacks here: ${stacks.join(", ") || "none"}`);
   const at = values.at === undefined ? undefined : parseAt(values.at);
-  if (values.at !== undefined && !at) problems.push(`--at = ${JSON.stringify(values.at)}: a day or a time in UTC, such as 2026-12-16 or 2026-12-16T19:30:00Z`);
+  if (values.at !== undefined && !at) problems.push(`--at = ${quoted(values.at)}: a day or a time in UTC, such as 2026-12-16 or 2026-12-16T19:30:00Z`);
   if (values.out !== undefined) {
     const problem = outProblem(values.out);
     if (problem) problems.push(problem);
@@ -115,14 +126,15 @@ async function parseInvocation(argv: string[], projectDir: string): Promise<Invo
   let policyConfig: PolicyPackConfig = {};
   const configFile = values["policy-config"];
   if (configFile !== undefined) {
-    const at = `--policy-config = ${JSON.stringify(configFile)}`;
+    const at = `--policy-config = ${quoted(configFile)}`;
     if (!values.policy) problems.push(`${at}: only with --policy (it configures the policy pack)`);
     let text: string | undefined;
     try {
-      text = fs.readFileSync(configFile, "utf8");
+      text = configFile === "" ? undefined : readRegularFile(configFile, at).toString("utf8");
+      if (configFile === "") problems.push(`${at}: empty; name a JSON file`);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      problems.push(`${at}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder, not a file" : `cannot be read (${code})`}`);
+      if (!(error instanceof FileProblem)) throw error;
+      problems.push(error.message);
     }
     if (text !== undefined) {
       // The policy pack (and the JSON Schema validator) load only when asked for.
@@ -158,14 +170,16 @@ function readStack(projectDir: string, stack: string): { files: StackConfigFiles
     if (!problems.length) return { files, config };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.problems.filter((line) => !missing.includes(line.split(" = ")[0])));
+    // The program's line on a key already reported above (or on a part of it) says nothing new.
+    const known = (key: string) => missing.some((reported) => key === reported || key.startsWith(`${reported}.`) || key.startsWith(`${reported}[`));
+    problems.push(...error.problems.filter((line) => !known(line.split(" = ")[0])));
   }
   return { problems };
 }
 
 /** The plan command: returns the exit code. `projectDir` is the folder with Pulumi.yaml (tests use others). */
-export async function planCommand(argv: string[], io: CommandIO = consoleIO, projectDir: string = projectRoot): Promise<number> {
-  const invocation = await parseInvocation(argv, projectDir);
+export async function planCommand(argv: string[], io: CommandIO = consoleIO, projectDir: string = projectRoot, env: NodeJS.ProcessEnv = {}): Promise<number> {
+  const invocation = await parseInvocation(argv, projectDir, env);
   if (invocation === "help") {
     io.out(usage);
     return 0;
@@ -192,6 +206,7 @@ async function planInvocation(invocation: Invocation, io: CommandIO, projectDir:
     return 1;
   }
   const { files, config } = read;
+  for (const warning of files.warnings ?? []) io.err(`warning: ${warning}`);
 
   let plan;
   try {
@@ -226,7 +241,7 @@ async function planInvocation(invocation: Invocation, io: CommandIO, projectDir:
         fs.mkdirSync(path.dirname(target), { recursive: true });
         fs.writeFileSync(target, content);
       } catch (error) {
-        io.err(`--out = ${JSON.stringify(invocation.out)}: cannot write ${target} (${(error as NodeJS.ErrnoException).code})`);
+        io.err(`--out = ${quoted(invocation.out)}: cannot write ${target} (${(error as NodeJS.ErrnoException).code})`);
         return 1;
       }
       if (!invocation.json) io.out(`wrote ${target}`);

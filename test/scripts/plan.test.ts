@@ -35,13 +35,13 @@ function plan(...args: string[]): Promise<Run> {
 }
 
 /** Started together in beforeAll: the worker waits on the processes side by side. */
-function run(command: string, args: string[]): Promise<Run> {
+function run(command: string, args: string[], output: "pipe" | number = "pipe"): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root });
+    const child = spawn(command, args, { cwd: root, stdio: ["ignore", output, "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.stdout?.on("data", (chunk) => (stdout += chunk));
+    child.stderr!.on("data", (chunk) => (stderr += chunk));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
@@ -66,6 +66,12 @@ beforeAll(() => {
     badConfig: plan("--stack", "badconfig", "--json"),
     // As a user pipes it: through npm, into a pipe that is read as it comes.
     throughNpm: run("npm", ["run", "plan", "--", "--stack", "prod", "--json", ...atCatalogNoon]),
+    // Options before npm's --, which npm keeps for itself.
+    withoutDashes: run("npm", ["run", "plan", "--stack", "dev"]),
+    // A full disk: every write fails with ENOSPC.
+    diskFull: run(process.execPath, [path.join(root, "scripts", "ts.js"), "scripts/plan.ts", "--stack", "dev", ...atCatalogNoon], fs.openSync("/dev/full", "w")),
+    // The shell's >&-: Node puts /dev/null in its place, and every write "succeeds".
+    stdoutClosed: run("sh", ["-c", `exec "${process.execPath}" scripts/ts.js scripts/plan.ts --stack dev >&-`]),
   };
 });
 
@@ -152,6 +158,24 @@ describe("npm run plan", () => {
     const noStack = await planHere();
     expect(noStack.code).toBe(2);
     expect(noStack.stderr).toContain("usage: npm run plan -- --stack <name>");
+  });
+});
+
+describe("npm run plan where its output cannot go", () => {
+  it("exits 1 and says so on a full disk", async () => {
+    const { code, stderr } = await runs.diskFull;
+    expect([code, stderr.trim().split("\n").pop()]).toEqual([1, "standard output: cannot write the plan (ENOSPC)"]);
+  });
+
+  it("exits 1 and says so when standard output is closed", async () => {
+    const { code, stderr } = await runs.stdoutClosed;
+    expect([code, stderr.trim()]).toEqual([1, "standard output is closed (>&-): the plan would go nowhere; send it to a file or a pipe"]);
+  });
+
+  it("says how to pass options through npm when they come before --", async () => {
+    const { code, stderr } = await runs.withoutDashes;
+    expect(code).toBe(2);
+    expect(stderr.trim().split("\n")[0]).toBe("npm kept --stack for itself (options before -- are npm's): run npm run plan -- --stack ...");
   });
 });
 
