@@ -7,6 +7,7 @@
  * what is allowed.
  */
 import { filterProblem } from "./pubsubFilter";
+import { quoted } from "./quoted";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isWholeInternet, parseCidr, tooOpen } from "./cidr";
@@ -16,9 +17,11 @@ import { defaultImages, parseImageReference } from "./images";
 import { clientCurrency } from "./clientCurrency";
 import { unreachablePerformance } from "./diskPerformance";
 import * as clock from "./clock";
-import { diskLimits, diskTypes, familyDiskTypes, isOfferedRegion, machineTypeIn, offeredRegions, zonesOf } from "./gce";
+import { diskLimits, diskTypes, familyDiskTypes, gceCatalogSource, isOfferedRegion, machineTypeIn, offeredRegions, zonesLacking, zonesOf } from "./gce";
 import servicePrices from "../data/service-prices.json";
-import { regionOfZone } from "./naming";
+import currencies from "../data/iso-4217.json";
+import kmsLocations from "../data/kms-locations.json";
+import { regionOfZone, stackLabelKeys } from "./naming";
 import { networkNames, networks, requiredMemoryMb } from "./networks";
 import { EventStreamSettings, NodeSizing, PresetName, presetNames, presets } from "./presets";
 
@@ -62,11 +65,37 @@ const kmsName = pattern(/^[A-Za-z0-9_-]{1,63}$/, "1 to 63 characters: letters, d
 const labelKey = pattern(/^[a-z][a-z0-9_-]{0,62}$/, "label keys are 1 to 63 lowercase letters, digits, - and _, starting with a letter");
 const labelValue = pattern(/^[a-z0-9_-]{0,63}$/, "label values are 0 to 63 lowercase letters, digits, - and _");
 
-/** `global`, a multi-region (us, europe, asia, nam4, ...) or a region (europe-west1). */
-const kmsLocation = pattern(
-  /^(global|[a-z]+[0-9]*|[a-z]+-[a-z]+[0-9]+)$/,
-  "global, a multi-region such as us or europe, or a region such as europe-west1",
-);
+/** `global`, a multi-region (us, europe, asia, nam4, ...: data/kms-locations.json) or a region of data/gce-catalog.json. */
+const kmsLocation = z
+  .string({ error: "global, a multi-region such as us or europe, or a region such as europe-west1" })
+  .refine((location) => kmsLocations.locations.includes(location) || isOfferedRegion(location), {
+    error: `global, a multi-region such as us or europe (${kmsLocations.locations.filter((location) => location !== "global").join(", ")}: data/kms-locations.json), or a region such as europe-west1`,
+  });
+
+/**
+ * An e-mail address a mail system takes: a dot-atom local part (RFC 5322 3.2.3) of at
+ * most 64 characters and a domain of DNS labels (RFC 1035) with a top-level domain of
+ * letters (or xn--), at most 254 in all (RFC 5321 4.5.3.1).
+ */
+const emailAddress = z.string({ error: "an e-mail address such as ops@example.com" }).superRefine((email, ctx) => {
+  const atom = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+  const label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+  const shape = new RegExp(`^(${atom}(?:\\.${atom})*)@((?:${label}\\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59}))$`).exec(email);
+  if (!shape || shape[1].length > 64 || email.length > 254) ctx.addIssue({ code: "custom", message: "an e-mail address such as ops@example.com (no spaces, quotes or dots at the ends; a domain with a top-level domain of letters)" });
+});
+
+/** A list of e-mail addresses, each once (case aside: mail systems fold the domain, and Monitoring would make two channels). */
+function emailList(max: number, tooMany: string) {
+  return z
+    .array(emailAddress, { error: "a list of e-mail addresses" })
+    .max(max, { error: tooMany })
+    .superRefine((emails, ctx) => {
+      emails.forEach((email, index) => {
+        const first = emails.findIndex((other) => other.toLowerCase() === email.toLowerCase());
+        if (first < index) ctx.addIssue({ code: "custom", path: [index], message: `is ${emails[first]} again (entry ${first + 1}); name each address once` });
+      });
+    });
+}
 
 // ---------------------------------------------------------------------------
 // The keys. Defaults are applied here and nowhere else.
@@ -136,7 +165,16 @@ const consumerFields = z.strictObject({
   messageOrdering: z.boolean({ error: "true or false" }).default(false),
 });
 
-const consumersSchema = z.record(serviceName, consumerFields);
+/**
+ * Consumers and publishers get a service account dfm-<name>-<stack>, cut with a hash of the
+ * stack name when long: IAM takes 6 to 30 characters, so the name takes at most 17.
+ */
+export const identityNameLength = 17;
+const identityName = serviceName.refine((name) => name.length <= identityNameLength, {
+  error: `at most ${identityNameLength} characters: its service account ID, dfm-<name>-<stack>, must fit IAM's 30`,
+});
+
+const consumersSchema = z.record(identityName, consumerFields);
 
 /** The guide's subscription, which the consumer that keeps it (stream processing by default) reads. */
 export const guideSubscriptionName = (topic: string) => `${topic}-sub`;
@@ -307,6 +345,9 @@ const cidrList = z
         ctx.addIssue({ code: "custom", path: [index], message: "must not open to the whole internet; name the ranges that need access, or use the IAP tunnel" });
       }
     });
+    // A VPC firewall rule takes IPv4 or IPv6 source ranges, not both (Google's VPC firewall rules docs: "Sources for ingress rules").
+    const families = new Set(ranges.map((range) => parseCidr(range)?.family).filter((family) => family !== undefined));
+    if (families.size > 1) ctx.addIssue({ code: "custom", message: "mixes IPv4 and IPv6 ranges, and a firewall rule takes one family (Google refuses the rule): keep one family here" });
     // However the ranges are split (0.0.0.0/1 + 128.0.0.0/1 is the whole internet too).
     const open = ranges.every((range) => parseCidr(range) && !isWholeInternet(range)) && tooOpen(ranges);
     if (open) ctx.addIssue({ code: "custom", message: `together they open to ${open}; name narrower ranges, or use the IAP tunnel` });
@@ -322,10 +363,7 @@ const accessSchema = z.strictObject({
 
 const alertsSchema = z.strictObject({
   /** Who is notified; none means the policies exist but notify nobody. */
-  emails: z
-    .array(pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "an e-mail address"), { error: "a list of e-mail addresses" })
-    .max(20, { error: "at most 20 addresses" })
-    .default([]),
+  emails: emailList(20, "at most 20 addresses").default([]),
   /** Preset: 1800 / 900 / 300 s. */
   oldestUnackedAgeSeconds: integer(60, 7 * 86400, "seconds").optional(),
   /** Preset: 10000 / 100000 / 1000000. */
@@ -347,15 +385,15 @@ const snapshotsSchema = z.strictObject({
 const budgetSchema = z.strictObject({
   billingAccount: pattern(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, "a billing account ID such as 012345-6789AB-CDEF01"),
   monthlyAmount: integer(1, 10_000_000, "(whole currency units)"),
-  currency: pattern(/^[A-Z]{3}$/, "an ISO 4217 code such as USD or EUR (the billing account's currency)").default("USD"),
+  currency: z
+    .string({ error: "an ISO 4217 code such as USD or EUR (the billing account's currency)" })
+    .refine((code) => currencies.codes.includes(code), { error: "an ISO 4217 code such as USD or EUR (the billing account's currency; data/iso-4217.json)" })
+    .default("USD"),
   /**
    * Who the budget e-mails besides billing admins: at most 5 (the Budget API's limit on
    * notification channels), each one of defimon:alerts.emails. Default: alerts.emails.
    */
-  emails: z
-    .array(pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "an e-mail address"), { error: "a list of e-mail addresses" })
-    .max(5, { error: "at most 5 addresses (a budget notifies at most 5 channels)" })
-    .optional(),
+  emails: emailList(5, "at most 5 addresses (a budget notifies at most 5 channels)").optional(),
 });
 
 /** Expected Pub/Sub volume, for the plan's cost estimate only. */
@@ -387,7 +425,7 @@ export const stackConfigSchema = z
     budget: z.preprocess((value) => (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0 ? undefined : value), budgetSchema.optional()),
     services: z.record(serviceName, serviceSchema).default({}),
     consumers: consumersSchema.default(() => consumersSchema.parse(defaultConsumers)),
-    publishers: z.array(serviceName, { error: "a list of service names" }).default(defaultPublishers),
+    publishers: z.array(identityName, { error: "a list of service names" }).default(defaultPublishers),
     analytics: analyticsSchema.default(() => analyticsSchema.parse({})),
   })
   .transform((config) => {
@@ -492,6 +530,14 @@ export const stackConfigSchema = z
     }
     new Set(config.publishers).size !== config.publishers.length &&
       ctx.addIssue({ code: "custom", path: ["publishers"], input: config.publishers, message: "names a publisher twice" });
+    if (node.maxHeadAgeSeconds >= node.stalledAfterSeconds) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["node", "maxHeadAgeSeconds"],
+        input: node.maxHeadAgeSeconds,
+        message: `must be shorter than defimon:node.stalledAfterSeconds (${node.stalledAfterSeconds}): a node would keep serving a head too old to move until it is recreated`,
+      });
+    }
     if (node.replicas > 1) {
       if (node.zone !== undefined) {
         ctx.addIssue({ code: "custom", path: ["node", "zone"], input: node.zone, message: `a group of ${node.replicas} nodes spreads over every zone of the region: leave it unset (or set defimon:node.replicas to 1)` });
@@ -593,15 +639,13 @@ function valueAt(root: unknown, path: PropertyKey[]): unknown {
   return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as any)[key] : undefined), root);
 }
 
-function describeValue(value: unknown): string {
-  return value === undefined ? "(not set)" : JSON.stringify(value);
-}
+const describeValue = quoted;
 
 /** `defimon:pubsub.ackDeadlineSeconds`, `defimon:labels["Team"]`. */
 function keyName(path: PropertyKey[]): string {
   return path.reduce<string>((name, part, index) => {
     if (index === 0) return `${configNamespace}:${String(part)}`;
-    return typeof part === "number" ? `${name}[${part}]` : /^[A-Za-z_][\w-]*$/.test(String(part)) ? `${name}.${String(part)}` : `${name}[${JSON.stringify(part)}]`;
+    return typeof part === "number" ? `${name}[${part}]` : /^[A-Za-z_][\w-]*$/.test(String(part)) ? `${name}.${String(part)}` : `${name}[${quoted(String(part), 40)}]`;
   }, "");
 }
 
@@ -626,7 +670,9 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
   }
   // Rules on resolved values (preset plus overrides) report the value they judged.
   const value = valueAt(input, issue.path) ?? (issue as { input?: unknown }).input;
-  return [`${keyName(issue.path)} = ${describeValue(value)}: ${issue.message}`];
+  // yaml.v3 reads an unquoted date as a time, which Pulumi stores as Go prints it.
+  const date = typeof value === "string" && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)? [+-]\d{4} \S+$/.test(value) ? "; YAML read an unquoted date as a time (Pulumi stores it so): quote it" : "";
+  return [`${keyName(issue.path)} = ${describeValue(value)}: ${issue.message}${date}`];
 }
 
 /** The provider's location settings the stack depends on (`gcp:region`, `gcp:zone`). */
@@ -692,11 +738,35 @@ function hostProblems(node: ParsedConfig["node"], region: string): string[] {
 }
 
 /** What the plan says of a valid host: a disk whose performance its machine cannot reach. */
-function hostWarnings(node: ParsedConfig["node"], region: string): string[] {
-  const shape = machineTypeIn(region, node.machineType);
+function hostWarnings(node: ParsedConfig["node"], location: { region: string; zone: string }): string[] {
+  const shape = machineTypeIn(location.region, node.machineType);
   if (typeof shape === "string") return [];
   const unreachable = unreachablePerformance(node.machineType, shape.family, shape.vcpus, node.dataDiskType, node.dataDiskSizeGb);
-  return unreachable ? [unreachable] : [];
+  // A group puts nodes in every zone of the region; one VM sits in its zone.
+  const zones = node.replicas > 1 ? zonesOf(location.region) : [location.zone];
+  const lacking = zonesLacking(node.machineType, zones);
+  const gap = lacking.length
+    ? `defimon:node.machineType = ${quoted(node.machineType)}: ${lacking.join(", ")} did not offer it in the per-zone export of ${gceCatalogSource.zoneTypes?.replace(/^.* as of /, "") ?? "the catalog"} (data/gce-catalog.json zoneGaps), though ${location.region} does; if Compute Engine refuses it there, ${node.replicas > 1 ? "pick a type every zone offers" : "set defimon:node.zone to another zone"}`
+    : undefined;
+  return [unreachable, gap].filter((line): line is string => line !== undefined);
+}
+
+/**
+ * Settings that do nothing as the rest stands, and labels the stack sets over: read from
+ * the raw input (a default is not a choice), said as warnings.
+ */
+function settingWarnings(raw: Record<string, unknown>, config: ParsedConfig): string[] {
+  const warnings: string[] = [];
+  const analytics = (raw.analytics ?? {}) as Record<string, unknown>;
+  const defaults = analyticsSchema.parse({}) as Record<string, unknown>;
+  const unused = (keys: string[], off: string) =>
+    keys.filter((key) => analytics[key] !== undefined && analytics[key] !== defaults[key]).forEach((key) => warnings.push(`defimon:analytics.${key} = ${quoted(analytics[key])}: does nothing while defimon:analytics.${off} is false`));
+  if (!config.analytics.bigQuery) unused(["dataset", "table", "partitionExpirationDays"], "bigQuery");
+  if (!config.analytics.archive) unused(["archiveRetentionDays"], "archive");
+  for (const key of Object.keys(config.labels).filter((label) => stackLabelKeys.includes(label))) {
+    warnings.push(`defimon:labels.${key} = ${quoted(config.labels[key])}: the stack sets this label itself (${key === "managed-by" ? "pulumi" : "the stack's name"}) on every resource, over this value`);
+  }
+  return warnings;
 }
 
 /** Where a failing value sits in the raw input: an array's problems take the whole array out. */
@@ -749,7 +819,7 @@ export function parseStackConfig(raw: Record<string, unknown>, provider: Provide
     // A group spreads its nodes evenly over every zone of the region.
     node: { ...result.data.node, ...location, groupZones: zonesOf(location.region) },
     /** What the plan warns of (pulumi.log.warn): upgrades and support ends ahead, disk performance the machine cannot reach. */
-    warnings: [...(currency?.notices ?? []), ...hostWarnings(result.data.node, location.region)],
+    warnings: [...(currency?.notices ?? []), ...hostWarnings(result.data.node, location), ...settingWarnings(raw, result.data)],
   };
 }
 

@@ -6,6 +6,7 @@
  * would refuse is refused offline too.
  */
 import catalog from "../data/gce-catalog.json";
+import customRules from "../data/gce-custom-machine-types.json";
 
 /** The x86-64 families the stack offers (the host image is amd64; Arm families need another image). */
 export const offeredFamilies = ["e2", "n2", "n2d", "n4", "n4d", "c3", "c3d", "c4", "c4d", "t2d"] as const;
@@ -81,8 +82,50 @@ export function familyOf(machineType: string): MachineFamily | undefined {
   return (offeredFamilies as readonly string[]).includes(prefix) ? (prefix as MachineFamily) : undefined;
 }
 
-/** Families with custom machine types here: `<family>-custom-<vCPUs>-<MiB>`. */
+/** Families with custom machine types here: `<family>-custom-<vCPUs>-<MiB>[-ext]`. */
 const customFamilies: readonly MachineFamily[] = ["e2", "n2", "n2d", "n4"];
+
+interface CustomFamilyRules {
+  vcpus?: { min?: number; max?: number; step?: number; stepAbove32?: number; list?: number[] };
+  memoryPerVcpuMib?: number[];
+  extendedMemory: boolean;
+  maxExtendedMemoryMib?: number;
+}
+
+/**
+ * Why Compute Engine would refuse a custom shape, or undefined (data/gce-custom-machine-types.json,
+ * with its sources): vCPU counts per family, memory per vCPU unless extended, 256 MiB steps.
+ */
+export function customShapeProblem(family: MachineFamily, vcpus: number, memoryMib: number, extended: boolean): string | undefined {
+  const rules = (customRules.families as Record<string, CustomFamilyRules>)[family];
+  const gib = (mib: number) => `${mib / 1024} GB`;
+  if (memoryMib % customRules.memoryStepMib !== 0) return `custom memory comes in steps of ${customRules.memoryStepMib} MiB (${memoryMib} is not one)`;
+  const counts = rules.vcpus;
+  if (counts?.list && !counts.list.includes(vcpus)) return `${family} custom types take ${counts.list.join(", ")} vCPUs`;
+  if (counts?.min !== undefined && counts.max !== undefined) {
+    const step = counts.stepAbove32 && vcpus > 32 ? counts.stepAbove32 : (counts.step ?? 1);
+    if (vcpus < counts.min || vcpus > counts.max || vcpus % step !== 0) {
+      return `${family} custom types take ${counts.min} to ${counts.max} vCPUs, in steps of ${counts.step}${counts.stepAbove32 ? ` (of ${counts.stepAbove32} above 32)` : ""}`;
+    }
+  }
+  if (extended && !rules.extendedMemory) return `${family} has no extended memory (-ext)`;
+  const [least, most] = rules.memoryPerVcpuMib ?? [0, Infinity];
+  if (memoryMib < least * vcpus) return `${vcpus} vCPUs take at least ${gib(least * vcpus)} (${gib(least)} per vCPU)`;
+  if (!extended && memoryMib > most * vcpus) {
+    return `${vcpus} vCPUs take at most ${gib(most * vcpus)} (${gib(most)} per vCPU)${rules.extendedMemory ? `; more needs extended memory: ${family}-custom-${vcpus}-${memoryMib}-ext` : ""}`;
+  }
+  if (extended && rules.maxExtendedMemoryMib !== undefined && memoryMib > rules.maxExtendedMemoryMib) return `${family} takes at most ${gib(rules.maxExtendedMemoryMib)} with extended memory`;
+  return undefined;
+}
+
+/**
+ * Zones that lacked a machine type of their region in the per-zone export (data/gce-catalog.json
+ * zoneGaps, dated in its source): of `zones`, those without `machineType`.
+ */
+export function zonesLacking(machineType: string, zones: string[]): string[] {
+  const gaps = (catalog as { zoneGaps?: Record<string, string> }).zoneGaps ?? {};
+  return zones.filter((zone) => gaps[zone]?.split(" ").includes(machineType));
+}
 
 /**
  * vCPUs and memory of a machine type in a region, or why it does not exist there.
@@ -91,12 +134,16 @@ const customFamilies: readonly MachineFamily[] = ["e2", "n2", "n2d", "n4"];
 export function machineTypeIn(region: string, machineType: string): MachineShape | string {
   const family = familyOf(machineType);
   if (!family) return `not a machine family this stack offers (${offeredFamilies.join(", ")})`;
-  const custom = /^([a-z0-9]+)-custom-(\d+)-(\d+)$/.exec(machineType);
+  const custom = /^([a-z0-9]+)-custom-(\d+)-(\d+)(-ext)?$/.exec(machineType);
   const offered = regions[region]?.machineTypes[family];
   if (!offered) return `the ${family} family is not offered in ${region}`;
-  if (custom) {
+  if (/^e2-custom-(micro|small|medium)-/.test(machineType)) return "a shared-core type (2 shared vCPUs, at most 8 GB): geth needs dedicated cores";
+  if (custom || machineType.includes("-custom-")) {
     if (!customFamilies.includes(family)) return `${family} has no custom machine types (custom: ${customFamilies.join(", ")})`;
-    return { family, vcpus: Number(custom[2]), memoryMb: Number(custom[3]) };
+    if (!custom) return `a custom type is ${family}-custom-<vCPUs>-<memory in MiB>, with -ext for extended memory`;
+    const [vcpus, memoryMb] = [Number(custom[2]), Number(custom[3])];
+    const problem = customShapeProblem(family, vcpus, memoryMb, custom[4] !== undefined);
+    return problem ?? { family, vcpus, memoryMb };
   }
   const shape = machineType.slice(family.length + 1);
   if (!offered.split(" ").includes(shape)) return `no such machine type in ${region}; ${family} there: ${offered.split(" ").map((s) => `${family}-${s}`).join(", ")}`;

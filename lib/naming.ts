@@ -21,6 +21,9 @@ export function stackSlug(stack: string, maxLength = 63): string {
  * plus two the stack owns, so that billing exports and `gcloud ... --filter` can tell
  * which stack made a resource.
  */
+/** The labels the stack sets itself, over any of defimon:labels. */
+export const stackLabelKeys = ["managed-by", "pulumi-stack"];
+
 export function resourceLabels(configLabels: Record<string, string>, stack: string): Record<string, string> {
   return { ...configLabels, "managed-by": "pulumi", "pulumi-stack": stackSlug(stack) };
 }

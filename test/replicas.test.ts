@@ -158,7 +158,7 @@ describe("config of a group", () => {
     await expect(planStack("prod", { node: { zone: "europe-west1-c" }, services: { "data-ingestion": indexer["event-indexer"] } })).rejects.toThrow(
       [
         'defimon:node.zone = "europe-west1-c": a group of 2 nodes spreads over every zone of the region: leave it unset (or set defimon:node.replicas to 1)',
-        `defimon:services.data-ingestion = ${JSON.stringify(indexer["event-indexer"])}: is a publisher (defimon:publishers) and would run on each of the 2 nodes, publishing every event 2 times: run it off the nodes, or set defimon:node.replicas to 1`,
+        `defimon:services.data-ingestion = {"image":"ethereum/client-go:v1.17.5@sha256:abababababababababababababababababab… (122 characters as JSON): is a publisher (defimon:publishers) and would run on each of the 2 nodes, publishing every event 2 times: run it off the nodes, or set defimon:node.replicas to 1`,
       ].join("\n"),
     );
   });

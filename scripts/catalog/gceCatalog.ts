@@ -8,7 +8,9 @@
  *   npm run catalog:gce -- DIR [--commit SHA] [--machine-types-date YYYY-MM-DD] [--zones-date YYYY-MM-DD]
  *
  * DIR holds machinetyperegion.csv (NAME;CPUS;SHARED_CPU;MEMORY_GB;DEPRECATED;ZONE, one
- * row per type and region) and zones.csv (NAME;REGION;STATUS;NEXT_MAINTENANCE;TURNDOWN_DATE).
+ * row per type and region), zones.csv (NAME;REGION;STATUS;NEXT_MAINTENANCE;TURNDOWN_DATE)
+ * and, optionally, machinetypezone.csv (the same columns, one row per type and zone): from
+ * it, the zones that lack a type their region offers (zoneGaps; the plan warns of them).
  * With no exports at hand, run the two gcloud commands in the header of each CSV yourself.
  */
 import * as fs from "fs";
@@ -28,7 +30,7 @@ function readCsv(file: string): Row[] {
 
 const predefined = new RegExp(`^(${offeredFamilies.join("|")})-(standard|highmem|highcpu)-([0-9]+)$`);
 
-export function buildCatalog(dir: string, provenance: { commit?: string; machineTypesDate?: string; zonesDate?: string }) {
+export function buildCatalog(dir: string, provenance: { commit?: string; machineTypesDate?: string; zonesDate?: string; zoneTypesDate?: string; zoneTypesCommit?: string }) {
   const zones: Record<string, string[]> = {};
   for (const row of readCsv(path.join(dir, "zones.csv"))) {
     if (row.STATUS !== "UP" || row.TURNDOWN_DATE) continue;
@@ -56,6 +58,21 @@ export function buildCatalog(dir: string, provenance: { commit?: string; machine
         },
       ]),
   );
+  // Zones missing a type of their region, for the types the per-zone export knows in that region at all.
+  const zoneFile = path.join(dir, "machinetypezone.csv");
+  const zoneGaps: Record<string, string> = {};
+  if (fs.existsSync(zoneFile)) {
+    const inZone: Record<string, Set<string>> = {};
+    for (const row of readCsv(zoneFile)) (inZone[row.ZONE] ??= new Set()).add(row.NAME);
+    for (const entry of Object.values(regions)) {
+      const types = Object.entries(entry.machineTypes).flatMap(([family, shapes]) => shapes.split(" ").map((shape) => `${family}-${shape}`));
+      const known = types.filter((type) => entry.zones.some((zone) => inZone[zone]?.has(type)));
+      for (const zone of entry.zones) {
+        const missing = inZone[zone] ? known.filter((type) => !inZone[zone].has(type)) : [];
+        if (missing.length) zoneGaps[zone] = missing.join(" ");
+      }
+    }
+  }
   return {
     source: {
       what: "gcloud compute machine-types list and gcloud compute zones list, exported as CSV",
@@ -63,10 +80,12 @@ export function buildCatalog(dir: string, provenance: { commit?: string; machine
       commit: provenance.commit ?? "unknown",
       machineTypesAsOf: provenance.machineTypesDate ?? "unknown",
       zonesAsOf: provenance.zonesDate ?? "unknown",
-      note: "Machine types are listed per region, not per zone: a type offered in a region may be missing from one of its zones. Only the families this stack offers, predefined shapes.",
+      ...(Object.keys(zoneGaps).length ? { zoneTypes: `tools/machinetypezone.csv at ${provenance.zoneTypesCommit ?? "unknown"}, as of ${provenance.zoneTypesDate ?? "unknown"}` } : {}),
+      note: "Machine types are listed per region. zoneGaps names, per zone, the types of its region that the per-zone export did not list there; that export is older than the regional one (its families only), so the plan warns of a gap rather than refusing. Only the families this stack offers, predefined shapes.",
     },
     machineTypes: Object.fromEntries(Object.entries(machineTypes).sort(([a], [b]) => a.localeCompare(b))),
     regions,
+    zoneGaps,
   };
 }
 
@@ -79,13 +98,13 @@ function byShape(a: string, b: string): number {
 if (require.main === module) {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { commit: { type: "string" }, "machine-types-date": { type: "string" }, "zones-date": { type: "string" } },
+    options: { commit: { type: "string" }, "machine-types-date": { type: "string" }, "zones-date": { type: "string" }, "zone-types-date": { type: "string" }, "zone-types-commit": { type: "string" } },
   });
   if (positionals.length !== 1) {
-    console.error("usage: npm run catalog:gce -- DIR [--commit SHA] [--machine-types-date YYYY-MM-DD] [--zones-date YYYY-MM-DD]");
+    console.error("usage: npm run catalog:gce -- DIR [--commit SHA] [--machine-types-date YYYY-MM-DD] [--zones-date YYYY-MM-DD] [--zone-types-commit SHA --zone-types-date YYYY-MM-DD]");
     process.exit(2);
   }
-  const catalog = buildCatalog(positionals[0], { commit: values.commit, machineTypesDate: values["machine-types-date"], zonesDate: values["zones-date"] });
+  const catalog = buildCatalog(positionals[0], { commit: values.commit, machineTypesDate: values["machine-types-date"], zonesDate: values["zones-date"], zoneTypesDate: values["zone-types-date"], zoneTypesCommit: values["zone-types-commit"] });
   const target = path.join(__dirname, "..", "..", "data", "gce-catalog.json");
   fs.writeFileSync(target, JSON.stringify(catalog, null, 1) + "\n");
   console.log(`wrote ${target}: ${Object.keys(catalog.regions).length} regions, ${Object.keys(catalog.machineTypes).length} machine types`);

@@ -303,3 +303,37 @@ describe("stack configuration", () => {
     }
   });
 });
+
+describe("what the plan warns of, and still plans", () => {
+  const ours = (warnings: string[]) => warnings.filter((line) => line.startsWith("defimon:analytics") || line.startsWith("defimon:labels") || line.includes("zoneGaps"));
+
+  it("names settings that do nothing as the rest stands, but not defaults", () => {
+    const config = parseStackConfig({ preset: "small", analytics: { bigQuery: false, table: "raw_events", dataset: "defimon_events", archiveRetentionDays: 30 } });
+    expect(ours(config.warnings)).toEqual([
+      'defimon:analytics.table = "raw_events": does nothing while defimon:analytics.bigQuery is false',
+      "defimon:analytics.archiveRetentionDays = 30: does nothing while defimon:analytics.archive is false",
+    ]);
+    expect(ours(parseStackConfig({ preset: "small" }).warnings)).toEqual([]);
+  });
+
+  it("names labels the stack sets over", () => {
+    const config = parseStackConfig({ preset: "small", labels: { team: "defimon", "managed-by": "terraform", "pulumi-stack": "x" } });
+    expect(ours(config.warnings)).toEqual([
+      'defimon:labels.managed-by = "terraform": the stack sets this label itself (pulumi) on every resource, over this value',
+      'defimon:labels.pulumi-stack = "x": the stack sets this label itself (the stack\'s name) on every resource, over this value',
+    ]);
+  });
+
+  it("names the zones that lacked the machine type in the dated per-zone export: the VM's, or every zone of a group's", () => {
+    const node = { machineType: "n2-highmem-96", dataDiskType: "pd-ssd" };
+    const one = parseStackConfig({ preset: "small", node: { ...node, zone: "asia-east1-a" } }, { region: "asia-east1" });
+    expect(ours(one.warnings)).toEqual([
+      'defimon:node.machineType = "n2-highmem-96": asia-east1-a did not offer it in the per-zone export of 2023-05-02 (data/gce-catalog.json zoneGaps), though asia-east1 does; if Compute Engine refuses it there, set defimon:node.zone to another zone',
+    ]);
+    expect(ours(parseStackConfig({ preset: "small", node: { ...node, zone: "asia-east1-b" } }, { region: "asia-east1" }).warnings)).toEqual([]);
+    const group = parseStackConfig({ preset: "small", node: { ...node, replicas: 2 } }, { region: "asia-east1" });
+    expect(ours(group.warnings)).toEqual([
+      'defimon:node.machineType = "n2-highmem-96": asia-east1-a, asia-east1-c did not offer it in the per-zone export of 2023-05-02 (data/gce-catalog.json zoneGaps), though asia-east1 does; if Compute Engine refuses it there, pick a type every zone offers',
+    ]);
+  });
+});

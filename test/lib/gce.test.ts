@@ -44,3 +44,24 @@ describe("the Compute Engine catalog (data/gce-catalog.json)", () => {
     expect(offeredFamilies.map((family) => familyOf(`${family}-standard-8`))).toEqual([...offeredFamilies]);
   });
 });
+
+describe("custom machine types (data/gce-custom-machine-types.json)", () => {
+  it.each([
+    { type: "n2-custom-36-147456", shape: { vcpus: 36, memoryMb: 147456 } },
+    { type: "n2-custom-8-131072-ext", shape: { vcpus: 8, memoryMb: 131072 } },
+    { type: "n2d-custom-48-196608", shape: { vcpus: 48, memoryMb: 196608 } },
+    { type: "e2-custom-2-4096", shape: { vcpus: 2, memoryMb: 4096 } },
+  ])("accepts $type", ({ type, shape }) => {
+    expect(machineTypeIn("europe-west1", type)).toMatchObject(shape);
+  });
+
+  it.each([
+    { type: "n2-custom-34-65536", reason: "n2 custom types take 2 to 128 vCPUs, in steps of 2 (of 4 above 32)" },
+    { type: "n2-custom-8-2048", reason: "8 vCPUs take at least 4 GB (0.5 GB per vCPU)" },
+    { type: "n2-custom-8-655360-ext", reason: "n2 takes at most 624 GB with extended memory" },
+    { type: "e2-custom-micro-2048", reason: "a shared-core type (2 shared vCPUs, at most 8 GB): geth needs dedicated cores" },
+    { type: "n2-custom-8", reason: "a custom type is n2-custom-<vCPUs>-<memory in MiB>, with -ext for extended memory" },
+  ])("refuses $type", ({ type, reason }) => {
+    expect(machineTypeIn("europe-west1", type)).toBe(reason);
+  });
+});
