@@ -1,7 +1,7 @@
 /**
  * The Ethereum networks the Geth host can follow, with what sizing and the consensus
  * client need to know about each. Figures are planning minimums with room for a year
- * of growth, from the clients' published requirements (see the README's sizing table).
+ * of growth, from the clients' published requirements (see the sizing table in docs/design/geth-host.md).
  */
 
 export const networkNames = ["mainnet", "sepolia", "hoodi"] as const;

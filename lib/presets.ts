@@ -69,7 +69,7 @@ export interface Preset {
 const commonPacing = { flushIntervalSeconds: 5, errorRetryAttempts: 3, errorRetryDelaySeconds: 5 };
 
 /**
- * Node sizing per preset (sources in the README): testnets for small and standard,
+ * Node sizing per preset (sources in docs/design/geth-host.md): testnets for small and standard,
  * mainnet for high-load. Memory covers geth's cache, geth's own working set, Lighthouse
  * and the monitoring and DEFIMON containers (lib/networks.ts, requiredMemoryMb).
  */

@@ -72,7 +72,7 @@ export async function newestSnapshotSeed(stackSlug: string, lookup?: Lookup): Pr
  * A group's seed for "newest": the stack's seed image as it already is (made once, from
  * the snapshot it names), else the stack's newest ready snapshot to make it from, else
  * none (the reason said). A newer snapshot never changes an existing seed: replace it on
- * purpose (README, "Seeding").
+ * purpose (docs/design/node-group.md, seeding new nodes).
  */
 export async function newestSeed(stackSlug: string, imageName: string, lookups: { image?: ImageLookup; snapshot?: Lookup } = {}): Promise<Seed> {
   const getImage = lookups.image ?? gcp.compute.getImage;

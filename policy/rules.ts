@@ -1,7 +1,7 @@
 /**
  * The DEFIMON stack's security and reliability rules as CrossGuard policies. The same
  * objects run in `pulumi preview --policy-pack policy` (policy/index.ts) and offline in
- * `npm run plan -- --policy` (lib/plan/policy.ts).
+ * `npm run plan -- --policy` (tools/plan/policy.ts).
  */
 import * as gcp from "@pulumi/gcp";
 import { parse as parseYaml } from "yaml";

@@ -3,7 +3,7 @@
 # pool whose condition admits only the jobs of that use (by the repository's and owner's
 # immutable ids, and by event, ref, workflow file and environment), each with only what
 # that use needs. Run once, as an owner of the three projects; idempotent (conditions and
-# custom roles are enforced again on every run). README "Pull requests" explains the design
+# custom roles are enforced again on every run). docs/ci.md explains the design
 # and shows the table test/scripts/bootstrap.test.ts checks against these calls.
 #
 #   scripts/bootstrap-ci.sh OWNER/REPO DEV_PROJECT PROD_PROJECT TEST_PROJECT [LOCATION]
@@ -57,7 +57,7 @@ esac
 # The project-level roles the stack grants (components/nodeParts.ts: the host's log and
 # metric writers); the deploy identities may grant these and no other on their project.
 stack_project_roles=(roles/logging.logWriter roles/monitoring.metricWriter)
-# What deploying the stack takes (README, "Before the first pulumi up"), without the
+# What deploying the stack takes (docs/runbooks/deploy.md, "Before the first pulumi up"), without the
 # project IAM admin role, which `deploy` grants with a condition. The host's account is
 # created by the stack, so attaching it (actAs) is granted on the project. Not
 # roles/storage.admin for the optional archive bucket: on the project it would reach

@@ -10,8 +10,8 @@
  * stack's config is refused (the plan's own lines) or the emulator cannot run.
  */
 import { parseArgs } from "util";
-import { loadProgram, projectRoot, runProgram } from "../lib/plan/run";
-import { readStackConfigFiles, StackConfigError } from "../lib/plan/stackFiles";
+import { loadProgram, projectRoot, runProgram } from "../tools/plan/run";
+import { readStackConfigFiles, StackConfigError } from "../tools/plan/stackFiles";
 import { eventSchemaText } from "../lib/eventSchema";
 import { createBus, EmulatorUnavailable, emulatorClient, emulatorLimits, plannedBus, startEmulator } from "./bus/emulator";
 import { validator } from "./bus/eventValidator";
@@ -86,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
   const consumers = bus.subscriptions.filter((s) => s.topic === topic && !s.sink);
   const lines = [
     `Pub/Sub emulator for stack ${values.stack} on ${emulator.host} (project ${bus.project}): ${bus.topics.length} topics, ${bus.subscriptions.length} subscriptions, as planned.`,
-    "What it does not do (README, \"The event bus\", what runs where):",
+    "What it does not do (docs/design/event-bus.md, what runs where):",
     ...emulatorLimits.map((limit) => `  - ${limit}`),
     "",
     "Each consumer's environment (a publisher needs the first three):",

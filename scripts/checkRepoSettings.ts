@@ -1,5 +1,5 @@
 /**
- * Shows which of the repository settings the pipeline relies on hold (README "Pull
+ * Shows which of the repository settings the pipeline relies on hold (docs/ci.md, "Pull
  * requests", Repository settings), asking GitHub with the `gh` CLI (a repository admin's
  * token reads them all):
  *
@@ -9,7 +9,7 @@
  * bad arguments or no `gh`.
  */
 import { spawnSync } from "child_process";
-import { Answers, judgeRepoSettings, settingPaths, settingsReport } from "../lib/repoSettings";
+import { Answers, judgeRepoSettings, settingPaths, settingsReport } from "../tools/repoSettings";
 
 function main(argv: string[]): number {
   const [repo, ...extra] = argv;

@@ -3,9 +3,9 @@
  * KMS secrets provider with its encrypted key (and a protected stack's key is its own),
  * else 1 with one line per problem. The workflows run it before any cloud step.
  */
-import { projectRoot } from "../lib/plan/run";
-import { stackNames } from "../lib/plan/stackFiles";
-import { secretsProviderProblems } from "../lib/stackSecrets";
+import { projectRoot } from "../tools/plan/run";
+import { stackNames } from "../tools/plan/stackFiles";
+import { secretsProviderProblems } from "../tools/stackSecrets";
 
 const [stack, ...rest] = process.argv.slice(2);
 if (!stack || rest.length) {

@@ -1,6 +1,6 @@
-/** npm run plan: see lib/plan/command.ts. */
-import { planCommand } from "../lib/plan/command";
-import { descriptorIO, stdoutClosedAtStart } from "../lib/plan/output";
+/** npm run plan: see tools/plan/command.ts. */
+import { planCommand } from "../tools/plan/command";
+import { descriptorIO, stdoutClosedAtStart } from "../tools/plan/output";
 
 const io = descriptorIO();
 if (stdoutClosedAtStart()) {

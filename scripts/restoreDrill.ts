@@ -5,7 +5,7 @@
  *   npm run restore:drill -- --from prod --name test-drill-<n> [--timeout-minutes 180]
  *
  * Finds the newest ready chain snapshot of --from's stack (by the pulumi-stack label its
- * schedule sets), deploys test stack --name as a group of lib/restoreDrill.ts's
+ * schedule sets), deploys test stack --name as a group of tools/restoreDrill.ts's
  * drillReplicas nodes seeded from it (policy pack in its preview and update), waits until the load balancer's health check
  * (boot/health.py's /health: synced, head recent) finds every node healthy, reports how
  * long the catch-up took, and destroys the stack whatever happened. Exit 0 healthy in
@@ -16,10 +16,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { parseEngineConfig } from "../lib/config";
-import { projectRoot } from "../lib/plan/run";
-import { readStackConfigFiles } from "../lib/plan/stackFiles";
-import { backendHealth, DrillState, drillReport, drillStackConfig, drillState, drillUsage, newestSnapshotArgs, parseDrillArgs } from "../lib/restoreDrill";
-import { committedStackNames, setAllConfigJson, testStackConfig } from "../lib/testStacks";
+import { projectRoot } from "../tools/plan/run";
+import { readStackConfigFiles } from "../tools/plan/stackFiles";
+import { backendHealth, DrillState, drillReport, drillStackConfig, drillState, drillUsage, newestSnapshotArgs, parseDrillArgs } from "../tools/restoreDrill";
+import { committedStackNames, setAllConfigJson, testStackConfig } from "../tools/testStacks";
 import { deployWithPolicy, describeFailure, down, prepareExisting, pulumiCommand } from "./testStackOps";
 
 const pollSeconds = 60;

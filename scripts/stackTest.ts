@@ -18,9 +18,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { parseEngineConfig } from "../lib/config";
-import { projectRoot } from "../lib/plan/run";
-import { runSmokeTest } from "../lib/smokeTest";
-import { checkTestStack, committedStackNames, parseStackTestArgs, stackTestUsage, destroyEach, setAllConfigJson, staleTestStacks, testStackConfig } from "../lib/testStacks";
+import { projectRoot } from "../tools/plan/run";
+import { runSmokeTest } from "../tools/smokeTest";
+import { checkTestStack, committedStackNames, parseStackTestArgs, stackTestUsage, destroyEach, setAllConfigJson, staleTestStacks, testStackConfig } from "../tools/testStacks";
 import { deployWithPolicy, describeFailure, down, prepareExisting, pulumiCommand, workspace } from "./testStackOps";
 
 

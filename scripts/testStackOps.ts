@@ -10,10 +10,10 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack, UpResult } from "@pulumi/pulumi/automation";
 import * as semver from "semver";
 import { ConfigError } from "../lib/config";
-import { projectRoot } from "../lib/plan/run";
-import { StackConfigError } from "../lib/plan/stackFiles";
-import { minimumPulumiCli } from "../lib/pulumiCli";
-import { baseStack, checkTestStack, committedStackNames, RefusedStack, stackFileFromState } from "../lib/testStacks";
+import { projectRoot } from "../tools/plan/run";
+import { StackConfigError } from "../tools/plan/stackFiles";
+import { minimumPulumiCli } from "../tools/pulumiCli";
+import { baseStack, checkTestStack, committedStackNames, RefusedStack, stackFileFromState } from "../tools/testStacks";
 
 export class CliUnavailable extends Error {}
 

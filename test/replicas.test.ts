@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { renderedFiles } from "../lib/plan/format";
+import { renderedFiles } from "../tools/plan/format";
 import { newestChainSnapshot, newestSeed, seedImageDescription } from "../lib/snapshots";
 import { Golden, goldenFile, singleHosts } from "./golden/singleHosts";
 import { digestDiff, planDigest, PlanDigest } from "./helpers/planDigest";

@@ -2,8 +2,8 @@
  * Both stack files, end to end: the real index.ts under the offline plan's mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { mockSecretValues } from "../lib/plan/mocks";
-import { ProgramError } from "../lib/plan/run";
+import { mockSecretValues } from "../tools/plan/mocks";
+import { ProgramError } from "../tools/plan/run";
 import { parseDotenv } from "../lib/render/dotenv";
 import { named, nameOf, ofType, Plan, planStack } from "./helpers/run";
 

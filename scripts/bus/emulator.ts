@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { PubSub } from "@google-cloud/pubsub";
-import type { Plan } from "../../lib/plan/run";
+import type { Plan } from "../../tools/plan/run";
 
 /** Why the emulator could not run: one line, with what to do. */
 export class EmulatorUnavailable extends Error {}
@@ -244,7 +244,7 @@ export async function createBus(pubsub: PubSub, bus: PlannedBus): Promise<void> 
   }
 }
 
-/** What the emulator does not do, said where it runs (README, "The event bus"). */
+/** What the emulator does not do, said where it runs (docs/design/event-bus.md). */
 export const emulatorLimits = [
   "no schema: the topic's protobuf schema is not enforced (the emulator answers UNIMPLEMENTED); bus:local reads every event and prints each one the cloud would refuse at publish",
   "no filters: every subscription receives every message, dead-letter readers included (their source is the CloudPubSubDeadLetterSourceSubscription attribute)",

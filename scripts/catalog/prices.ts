@@ -1,7 +1,7 @@
 /**
  * npm run catalog:prices -- PRICING_YML [--commit SHA]
  *
- * Regenerates data/prices.json from an export of Google's Cloud Billing Catalog: the file
+ * Regenerates tools/data/prices.json from an export of Google's Cloud Billing Catalog: the file
  * pricing.yml of github.com/Cyclenerd/google-cloud-pricing-cost-calculator (Apache-2.0),
  * which that project builds from the Cloud Billing Catalog API every week. For every region
  * the stack offers (data/gce-catalog.json): each offered machine type's on-demand monthly
@@ -72,5 +72,5 @@ const out = {
   sustainedUseFamilies: [...sustainedUse].sort(),
   regions,
 };
-fs.writeFileSync(path.join(__dirname, "..", "..", "data", "prices.json"), JSON.stringify(out, null, 1) + "\n");
-console.log(`data/prices.json: ${Object.keys(regions).length} regions, catalog of ${out.catalogGenerated}${missing.length ? `; no catalog price for ${missing.length} offered machine types (priced with a warning): ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}` : ""}`);
+fs.writeFileSync(path.join(__dirname, "..", "..", "tools", "data", "prices.json"), JSON.stringify(out, null, 1) + "\n");
+console.log(`tools/data/prices.json: ${Object.keys(regions).length} regions, catalog of ${out.catalogGenerated}${missing.length ? `; no catalog price for ${missing.length} offered machine types (priced with a warning): ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}` : ""}`);

@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import { GethHost, GethHostArgs, hostImage } from "../../components/gethHost";
 import { defaultImages, pinImage } from "../../lib/images";
-import { mockSecretValues } from "../../lib/plan/mocks";
+import { mockSecretValues } from "../../tools/plan/mocks";
 import { bootScripts, filesFromMetadata } from "../../lib/render/bootMetadata";
 import { named, nameOf, ofType, Plan, runComponents } from "../helpers/run";
 

@@ -1,6 +1,6 @@
 import { pinImages } from "../../components/imagePins";
-import { standInDigest } from "../../lib/plan/mocks";
-import { ProgramError } from "../../lib/plan/run";
+import { standInDigest } from "../../tools/plan/mocks";
+import { ProgramError } from "../../tools/plan/run";
 import { named, ofType, runComponents } from "../helpers/run";
 
 const ref = (container: string, reference: string) => ({ container, configKey: `defimon:services.${container}.image`, reference });
@@ -30,7 +30,7 @@ describe("pinImages", () => {
   });
 
   it("answers 401 for Artifact Registry without the deployer's token, as the registry would", async () => {
-    const { unresolvableImage } = await import("../../lib/plan/mocks");
+    const { unresolvableImage } = await import("../../tools/plan/mocks");
     expect(unresolvableImage(arImage, [])).toBe("401 Unauthorized: the registry provider has no auth for europe-west1-docker.pkg.dev");
   });
 
@@ -53,8 +53,8 @@ describe("pinImages", () => {
     }).catch((error) => error)) as ProgramError;
     expect(failure.message.split("\n")).toEqual([
       "images that cannot be pulled:",
-      'defimon:services.api.image = "ghcr.io/defimon/analytics-api:1.0.0": cannot be resolved in its registry (ghcr.io/defimon/analytics-api is not a public image the offline plan knows (data/public-images.json); pin a digest in config to plan offline)',
-      'defimon:services.geth.image = "ethereum/client-go:v9.9.9": cannot be resolved in its registry (tag v9.9.9 is not among the published tags the offline plan knows (data/public-images.json: v1.17.5, v1.17.10))',
+      'defimon:services.api.image = "ghcr.io/defimon/analytics-api:1.0.0": cannot be resolved in its registry (ghcr.io/defimon/analytics-api is not a public image the offline plan knows (tools/data/public-images.json); pin a digest in config to plan offline)',
+      'defimon:services.geth.image = "ethereum/client-go:v9.9.9": cannot be resolved in its registry (tag v9.9.9 is not among the published tags the offline plan knows (tools/data/public-images.json: v1.17.5, v1.17.10))',
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { NodeSecrets } from "../../components/nodeSecrets";
-import { mockSecretValues } from "../../lib/plan/mocks";
+import { mockSecretValues } from "../../tools/plan/mocks";
 import { named, ofType, runComponents } from "../helpers/run";
 
 describe("NodeSecrets", () => {

@@ -4,7 +4,7 @@
  * differ from a recorded plan without keeping the plan itself in the tree.
  */
 import { createHash } from "crypto";
-import { Plan } from "../../lib/plan/run";
+import { Plan } from "../../tools/plan/run";
 
 export interface PlanDigest {
   resources: Record<string, string>;

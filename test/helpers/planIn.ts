@@ -4,7 +4,7 @@
  * reaches): `node scripts/ts.js test/helpers/planIn.ts DIR '[["--stack", "x"], ...]'`
  * prints, as JSON, each case's exit code and lines. The caller bounds the process.
  */
-import { planCommand } from "../../lib/plan/command";
+import { planCommand } from "../../tools/plan/command";
 
 async function main(): Promise<void> {
   const [dir, cases] = process.argv.slice(2);

@@ -2,9 +2,9 @@
  * Test helpers: run a program (the whole stack, or one component) under the same
  * GCP-shaped mocks and recording monitor as the offline plan, and query the result.
  */
-import { loadProgram, Plan, projectRoot, runProgram } from "../../lib/plan/run";
-import { PlannedResource } from "../../lib/plan/recorder";
-import { readStackConfigFiles } from "../../lib/plan/stackFiles";
+import { loadProgram, Plan, projectRoot, runProgram } from "../../tools/plan/run";
+import { PlannedResource } from "../../tools/plan/recorder";
+import { readStackConfigFiles } from "../../tools/plan/stackFiles";
 
 export { Plan, PlannedResource };
 

@@ -3,7 +3,7 @@
  * field of one resource and expects exactly that rule to fire.
  */
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { evaluatePolicies, Violation } from "../../lib/plan/policy";
+import { evaluatePolicies, Violation } from "../../tools/plan/policy";
 import { policies } from "../../policy/rules";
 import { Plan, planStack } from "../helpers/run";
 

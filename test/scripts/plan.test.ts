@@ -7,7 +7,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { planCommand } from "../../lib/plan/command";
+import { planCommand } from "../../tools/plan/command";
 import { catalogNoon } from "../helpers/fixedClock";
 import { parseDotenv } from "../../lib/render/dotenv";
 

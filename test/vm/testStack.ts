@@ -6,8 +6,8 @@
  * manifests, all read back from the planned instance's metadata.
  */
 import { randomBytes } from "crypto";
-import { loadProgram, projectRoot, runProgram } from "../../lib/plan/run";
-import { readStackConfigFiles } from "../../lib/plan/stackFiles";
+import { loadProgram, projectRoot, runProgram } from "../../tools/plan/run";
+import { readStackConfigFiles } from "../../tools/plan/stackFiles";
 import { Control } from "./vm";
 
 export interface TestStack {

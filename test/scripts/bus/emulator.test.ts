@@ -193,8 +193,8 @@ describe("delivery on the emulator", () => {
     expect(await take(consumerSub.name, eventTopic(), acked, false, 3000)).toBe(0);
   });
 
-  it("passes lib/smokeTest.ts, all but its schema step", async () => {
-    const { runSmokeTest } = await import("../../../lib/smokeTest");
+  it("passes tools/smokeTest.ts, all but its schema step", async () => {
+    const { runSmokeTest } = await import("../../../tools/smokeTest");
     const consumers = consumersOf(dev).filter((s) => !s.enableMessageOrdering && !s.enableExactlyOnceDelivery && !s.sink);
     const lines: string[] = [];
     // The dead-letter step on the consumer with the short backoff (1 to 2 s), as the test stack's would take minutes.

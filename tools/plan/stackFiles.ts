@@ -8,7 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { quoted } from "../quoted";
+import { quoted } from "../../lib/quoted";
 import { decodeYamlBytes, parseGoYaml, YamlProblem } from "./goYaml";
 
 export interface StackConfigFiles {

@@ -16,7 +16,7 @@ import {
   metadataProblems,
   namingProblems,
   regionGroupProblems,
-} from "../../../lib/plan/gcpRules";
+} from "../../../tools/plan/gcpRules";
 import { runComponents } from "../../helpers/run";
 import * as gcp from "@pulumi/gcp";
 

@@ -1,7 +1,7 @@
 /**
  * The cost estimate against figures worked out by hand from the Cloud Billing Catalog's
  * unit prices (pricing.yml of Cyclenerd/google-cloud-pricing-cost-calculator, 2026-07-30,
- * read directly, not through data/prices.json) and the service prices' sources. Each line
+ * read directly, not through tools/data/prices.json) and the service prices' sources. Each line
  * must be within a cent of the hand figure, far inside the 5 % the estimate promises.
  *
  * Unit prices used (USD): europe-west1: n2-highmem-8 336.753159/month (sustained-use
@@ -11,12 +11,12 @@
  * export subscriptions 50 per TiB, storage 0.27 per GiB-month; KMS and Secret Manager 0.06;
  * BigQuery 0.02 per GiB-month. 1 TiB = 1,099,511,627,776 B; 1 GiB = 1,073,741,824 B.
  */
-import prices from "../../data/prices.json";
-import { egressCost, estimateMonthlyCost, formatCost } from "../../lib/cost";
+import prices from "../../tools/data/prices.json";
+import { egressCost, estimateMonthlyCost, formatCost } from "../../tools/cost";
 import { offeredRegions } from "../../lib/gce";
 import { parseEngineConfig } from "../../lib/config";
-import { readStackConfigFiles } from "../../lib/plan/stackFiles";
-import { projectRoot } from "../../lib/plan/run";
+import { readStackConfigFiles } from "../../tools/plan/stackFiles";
+import { projectRoot } from "../../tools/plan/run";
 import { planStack } from "../helpers/run";
 
 const usageOf = (stack: string, overrides: Record<string, string> = {}) => parseEngineConfig({ ...readStackConfigFiles(projectRoot, stack).config, ...overrides }).cost;
@@ -110,7 +110,7 @@ describe("monthly cost estimate", () => {
     expect(formatCost(estimate)).toMatch(/^Estimated monthly cost \(europe-west1: Google's Cloud Billing Catalog of 2026-07-30; /);
     const { ["europe-west1"]: _gone, ...others } = prices.regions;
     const elsewhere = estimateMonthlyCost(await planStack("dev"), usageOf("dev"), { ...prices, regions: others as typeof prices.regions });
-    expect(elsewhere.warnings).toEqual(["region europe-west1 is not in the price catalog (data/prices.json): its compute, disks, IP and egress are not priced"]);
+    expect(elsewhere.warnings).toEqual(["region europe-west1 is not in the price catalog (tools/data/prices.json): its compute, disks, IP and egress are not priced"]);
     expect(linesOf(elsewhere)["VM defimon-node-vm"]).toBe(0);
   });
 

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { readStackConfigFiles, StackConfigError, stackNames } from "../../../lib/plan/stackFiles";
+import { readStackConfigFiles, StackConfigError, stackNames } from "../../../tools/plan/stackFiles";
 
 function project(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "defimon-stackfiles-"));

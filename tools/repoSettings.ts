@@ -1,5 +1,5 @@
 /**
- * The GitHub repository settings the delivery pipeline relies on (README "Pull requests",
+ * The GitHub repository settings the delivery pipeline relies on (docs/ci.md,
  * Repository settings), judged from the REST API's answers. Pure: scripts/checkRepoSettings.ts
  * asks `gh api`; the tests hand it answers shaped as GitHub documents them.
  */
@@ -9,7 +9,7 @@ export type Answer = { body: any } | { status: number };
 export type Answers = Record<string, Answer>;
 
 export interface Setting {
-  /** The setting as the README names it. */
+  /** The setting as docs/ci.md names it. */
   name: string;
   /** "ok", "NOT SET" (what to change), or "UNKNOWN" (the token could not read it). */
   state: "ok" | "NOT SET" | "UNKNOWN";
@@ -50,7 +50,7 @@ function mainOnly(environment: Answer, policies: Answer): string | undefined {
   return names.length === 1 && names[0] === "branch:main" ? undefined : `deployment branches are ${names.join(", ") || "none"}; main alone is wanted`;
 }
 
-/** Every setting, in the README's order. */
+/** Every setting, in docs/ci.md's order. */
 export function judgeRepoSettings(repo: string, answers: Answers): Setting[] {
   const [repository, workflow, forks, production, productionBranches, dev, devBranches, rules, protection, codeowners] = settingPaths(repo).map((p) => answers[p]);
   const settings: Setting[] = [

@@ -3,7 +3,7 @@
  * managed instance group is its template times its target size. The cost estimate and
  * the quota check count from here.
  */
-import { regionOfZone } from "../naming";
+import { regionOfZone } from "../../lib/naming";
 import { Plan } from "./run";
 
 export interface PlannedMachines {

@@ -25,7 +25,7 @@ export function secretsProviderProblems(projectDir: string, stack: string, other
   const provider = doc.secretsprovider;
   if (typeof provider !== "string" || !gcpKmsKey.test(provider)) {
     problems.push(
-      `${file}: secretsprovider = ${JSON.stringify(provider ?? null)}: a gcpkms://projects/.../cryptoKeys/... key; run README "State and secrets" (pulumi stack init ${stack} --secrets-provider ...) and commit the lines it writes`,
+      `${file}: secretsprovider = ${JSON.stringify(provider ?? null)}: a gcpkms://projects/.../cryptoKeys/... key; run docs/runbooks/deploy.md "State and secrets" (pulumi stack init ${stack} --secrets-provider ...) and commit the lines it writes`,
     );
   }
   if (typeof doc.encryptedkey !== "string" || !doc.encryptedkey) {

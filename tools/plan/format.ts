@@ -2,7 +2,7 @@
  * How the offline plan shows itself: a tree for people, one JSON document for policy
  * tools, and the files the stack renders, written out for review.
  */
-import { filesFromMetadata } from "../render/bootMetadata";
+import { filesFromMetadata } from "../../lib/render/bootMetadata";
 import { Plan } from "./run";
 import { PlannedResource } from "./recorder";
 

@@ -70,7 +70,7 @@ function policyResource(resource: PlannedResource, byUrn: Map<string, PolicyReso
   } as PolicyResource;
 }
 
-/** Runs every policy the config does not disable; `config` is the pack's (lib/plan/policyConfig.ts). */
+/** Runs every policy the config does not disable; `config` is the pack's (tools/plan/policyConfig.ts). */
 export async function evaluatePolicies(plan: Plan, config: PolicyPackConfig = {}): Promise<Violation[]> {
   const byUrn = new Map<string, PolicyResource>();
   const judged = plan.resources.filter((resource) => resource.type !== "pulumi:pulumi:Stack");

@@ -14,7 +14,7 @@
  */
 import Ajv from "ajv";
 import { policies } from "../../policy/rules";
-import { quoted } from "../quoted";
+import { quoted } from "../../lib/quoted";
 
 /** apitype.EnforcementLevel's values. */
 export const enforcementLevels = ["advisory", "mandatory", "remediate", "disabled"] as const;

@@ -1,6 +1,6 @@
 /**
  * Stack files read as the Pulumi CLI reads them, checked against the real library: each
- * case is read by lib/plan/stackFiles.ts and by gopkg.in/yaml.v3 itself (Debian's
+ * case is read by tools/plan/stackFiles.ts and by gopkg.in/yaml.v3 itself (Debian's
  * golang-gopkg-yaml.v3-dev, 3.0.1; test/helpers/pulumi-yaml follows Pulumi's config
  * object rules on top). Where Go refuses, the plan refuses; where Go reads a value, the
  * plan reads the same text.
@@ -9,8 +9,8 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { goTimestamp, parseGoYaml, resolvePlain } from "../../../lib/plan/goYaml";
-import { readStackConfigFiles, secretPlaceholder, StackConfigError } from "../../../lib/plan/stackFiles";
+import { goTimestamp, parseGoYaml, resolvePlain } from "../../../tools/plan/goYaml";
+import { readStackConfigFiles, secretPlaceholder, StackConfigError } from "../../../tools/plan/stackFiles";
 
 const engineValue = (text: string): unknown => {
   try {

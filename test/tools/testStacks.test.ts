@@ -4,8 +4,8 @@ import { parseEngineConfig } from "../../lib/config";
 import * as fs from "fs";
 import * as os from "os";
 import { parse } from "yaml";
-import { cliConfigProblems } from "../../lib/plan/stackFiles";
-import { checkTestStack, committedStackNames, destroyEach, parseStackTestArgs, RefusedStack, setAllConfigJson, stackFileFromState, staleTestStacks, testStackConfig } from "../../lib/testStacks";
+import { cliConfigProblems } from "../../tools/plan/stackFiles";
+import { checkTestStack, committedStackNames, destroyEach, parseStackTestArgs, RefusedStack, setAllConfigJson, stackFileFromState, staleTestStacks, testStackConfig } from "../../tools/testStacks";
 
 const root = path.resolve(__dirname, "..", "..");
 

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { secretsProviderProblems } from "../../lib/stackSecrets";
+import { secretsProviderProblems } from "../../tools/stackSecrets";
 
 const root = path.resolve(__dirname, "..", "..");
 const key = (name: string) => `gcpkms://projects/p/locations/europe-west1/keyRings/pulumi/cryptoKeys/${name}`;
@@ -21,7 +21,7 @@ describe("a stack's secrets provider, as CI needs it", () => {
   it("refuses the committed files until the team commits their provider lines, saying how", () => {
     const problems = secretsProviderProblems(root, "prod", ["dev", "prod"]);
     expect(problems).toEqual([
-      'Pulumi.prod.yaml: secretsprovider = null: a gcpkms://projects/.../cryptoKeys/... key; run README "State and secrets" (pulumi stack init prod --secrets-provider ...) and commit the lines it writes',
+      'Pulumi.prod.yaml: secretsprovider = null: a gcpkms://projects/.../cryptoKeys/... key; run docs/runbooks/deploy.md "State and secrets" (pulumi stack init prod --secrets-provider ...) and commit the lines it writes',
       "Pulumi.prod.yaml: encryptedkey is missing: commit the line `pulumi stack init` (or `pulumi stack change-secrets-provider`) writes next to secretsprovider",
     ]);
   });

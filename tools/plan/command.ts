@@ -15,15 +15,15 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import * as clock from "../clock";
-import { ConfigError, parseEngineConfig, StackConfig } from "../config";
+import * as clock from "../../lib/clock";
+import { ConfigError, parseEngineConfig, StackConfig } from "../../lib/config";
 import { estimateMonthlyCost, formatCost } from "../cost";
 import { formatJson, formatTree, renderedFiles } from "./format";
 import type { PolicyPackConfig } from "./policyConfig";
 import { npmSwallowed } from "./output";
 import { formatQuotas, quotaNeeds } from "./quotas";
 import { loadProgram, projectRoot, runProgram } from "./run";
-import { quoted, quotedLine } from "../quoted";
+import { quoted, quotedLine } from "../../lib/quoted";
 import { FileProblem, readRegularFile, readStackConfigFiles, StackConfigError, StackConfigFiles, stackNames } from "./stackFiles";
 
 export const usage = "usage: npm run plan -- --stack <name> [--json] [--out DIR] [--policy [--policy-config FILE]] [--at TIME]";

@@ -7,8 +7,8 @@
  * others against their own `<FAMILY>_CPUS`); pd-balanced and pd-ssd both count against
  * SSD_TOTAL_GB (https://cloud.google.com/compute/resource-usage#disk_quota).
  */
-import { familyOf, machineTypeIn } from "../gce";
-import { regionOfZone } from "../naming";
+import { familyOf, machineTypeIn } from "../../lib/gce";
+import { regionOfZone } from "../../lib/naming";
 import { plannedMachines } from "./machines";
 import { Plan } from "./run";
 
@@ -70,7 +70,7 @@ export function quotaNeeds(plan: Plan): QuotaNeed[] {
 export function formatQuotas(needs: QuotaNeed[]): string {
   const width = Math.max(...needs.map((need) => need.metric.length));
   return [
-    "Compute Engine quotas this stack needs (check: gcloud compute regions describe REGION; raise: README, Before the first pulumi up):",
+    "Compute Engine quotas this stack needs (check: gcloud compute regions describe REGION; raise: docs/runbooks/deploy.md, Quotas):",
     ...needs.map((need) => `  ${need.metric.padEnd(width)}  ${need.scope.padEnd(14)}  ${need.amount}`),
   ].join("\n");
 }

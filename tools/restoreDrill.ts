@@ -6,8 +6,8 @@
  * are unit-tested; scripts/restoreDrill.ts does the cloud part.
  */
 import { parseArgs } from "util";
-import { stackSlug } from "./naming";
-import { snapshotPath } from "./snapshots";
+import { stackSlug } from "../lib/naming";
+import { snapshotPath } from "../lib/snapshots";
 import { testStackProblems } from "./testStacks";
 
 export const drillUsage = "usage: npm run restore:drill -- --from STACK --name test-<name> [--timeout-minutes N]";

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { execFileSync, spawnSync } from "child_process";
-import { planCommand, usage } from "../../../lib/plan/command";
+import { planCommand, usage } from "../../../tools/plan/command";
 
 const root = path.resolve(__dirname, "..", "..", "..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "defimon-bad-input-"));

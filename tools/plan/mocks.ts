@@ -6,15 +6,15 @@
  * They refuse what Google Cloud refuses: every resource is checked against the rules in
  * gcpRules.ts (machine types, zones, disks, names, labels, metadata, alert policies,
  * dashboards, budgets; each rule with its source), and an image lookup succeeds only for
- * a tag known to be published (data/public-images.json). Refusals are collected, not
+ * a tag known to be published (tools/data/public-images.json). Refusals are collected, not
  * thrown, so one run reports all of them; runProgram fails the plan with them.
  *
  * Nothing here talks to a cloud; every computed value is a recognisable placeholder.
  */
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import publicImages from "../../data/public-images.json";
-import { artifactRegistryRepository, parseImageReference, registryHost } from "../images";
+import publicImages from "../data/public-images.json";
+import { artifactRegistryRepository, parseImageReference, registryHost } from "../../lib/images";
 import {
   alertPolicyProblems,
   budgetProblems,
@@ -214,8 +214,8 @@ export function unresolvableImage(reference: string, registryAuthHosts: string[]
       : `401 Unauthorized: the registry provider has no auth for ${host}`;
   }
   return tags
-    ? `tag ${parsed.tag} is not among the published tags the offline plan knows (data/public-images.json: ${Object.keys(tags).join(", ")})`
-    : `${repository} is not a public image the offline plan knows (data/public-images.json); pin a digest in config to plan offline`;
+    ? `tag ${parsed.tag} is not among the published tags the offline plan knows (tools/data/public-images.json: ${Object.keys(tags).join(", ")})`
+    : `${repository} is not a public image the offline plan knows (tools/data/public-images.json); pin a digest in config to plan offline`;
 }
 
 export class GcpMocks implements pulumi.runtime.Mocks {
@@ -240,7 +240,7 @@ export class GcpMocks implements pulumi.runtime.Mocks {
   call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
     if (args.token === "docker:index/getRegistryImage:getRegistryImage") return this.registryImage(args);
     const answer = invokes[args.token];
-    if (!answer) throw new Error(`the offline plan has no mock for invoke ${args.token}; add one to lib/plan/mocks.ts`);
+    if (!answer) throw new Error(`the offline plan has no mock for invoke ${args.token}; add one to tools/plan/mocks.ts`);
     return answer(args.inputs, this.project);
   }
 

@@ -1,12 +1,12 @@
 /**
- * The restore drill's rules (lib/restoreDrill.ts): arguments, the drill stack's config,
+ * The restore drill's rules (tools/restoreDrill.ts): arguments, the drill stack's config,
  * the snapshot lookup, reading the balancer's health, when it is done or gives up.
  */
 import { parseEngineConfig } from "../../lib/config";
-import { projectRoot } from "../../lib/plan/run";
-import { readStackConfigFiles } from "../../lib/plan/stackFiles";
-import { backendHealth, drillReport, drillStackConfig, drillState, newestSnapshotArgs, parseDrillArgs } from "../../lib/restoreDrill";
-import { testStackConfig } from "../../lib/testStacks";
+import { projectRoot } from "../../tools/plan/run";
+import { readStackConfigFiles } from "../../tools/plan/stackFiles";
+import { backendHealth, drillReport, drillStackConfig, drillState, newestSnapshotArgs, parseDrillArgs } from "../../tools/restoreDrill";
+import { testStackConfig } from "../../tools/testStacks";
 
 const committed = ["dev", "prod"];
 

@@ -1,6 +1,6 @@
 import type { JsonValue } from "@bufbuild/protobuf";
 import { eventSchemaText } from "../../lib/eventSchema";
-import { smokeEvents } from "../../lib/smokeTest";
+import { smokeEvents } from "../../tools/smokeTest";
 import { validator } from "../../scripts/bus/eventValidator";
 
 // The smoke test itself needs a deployed stack; what it publishes is checked here.

@@ -2,12 +2,12 @@
  * What Google Cloud refuses, for every resource type this stack declares: the offline
  * plan's mocks run these checks on each registered resource, so a plan passes only what
  * the real APIs would accept. Each rule names its source; each has a test that shows it
- * refusing a bad case (test/lib/plan/gcpRules.test.ts).
+ * refusing a bad case (test/tools/plan/gcpRules.test.ts).
  *
  * Sources read 2026-11-25 unless a rule says otherwise.
  */
-import { DiskType, diskLimits, diskTypes, familyDiskTypes, isOfferedRegion, machineTypeIn, zonesOf } from "../gce";
-import { regionOfZone } from "../naming";
+import { DiskType, diskLimits, diskTypes, familyDiskTypes, isOfferedRegion, machineTypeIn, zonesOf } from "../../lib/gce";
+import { regionOfZone } from "../../lib/naming";
 
 type State = Record<string, any>;
 
@@ -256,7 +256,7 @@ export function seriesProblems(filter: unknown, aligner: unknown, where: string)
   const metric = /metric\.type\s*=\s*"([^"]+)"/.exec(String(filter))?.[1];
   if (!metric) return [`${where}: the filter names no metric.type`];
   const known = metricKinds[metric];
-  if (!known) return [`${where}: metric ${metric} is not in the offline plan's metric catalog (lib/plan/gcpRules.ts); add it with its kind from Google's metric list`];
+  if (!known) return [`${where}: metric ${metric} is not in the offline plan's metric catalog (tools/plan/gcpRules.ts); add it with its kind from Google's metric list`];
   if (aligner === undefined || aligner === "ALIGN_NONE") return [];
   const rule = alignerRules[String(aligner)];
   if (!rule) return [`${where}: aligner ${aligner} is not one the offline plan knows`];

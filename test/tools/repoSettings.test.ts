@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Answers, judgeRepoSettings, settingPaths, settingsReport } from "../../lib/repoSettings";
+import { Answers, judgeRepoSettings, settingPaths, settingsReport } from "../../tools/repoSettings";
 
 const root = path.resolve(__dirname, "..", "..");
 const repo = "acme/defimon";
