@@ -155,7 +155,7 @@ describe("workflows", () => {
   });
 
   it("drill prod's snapshots weekly on a throw-away stack, one drill at a time, with the drill's own identity, and always destroy it", () => {
-    const { drillTimeoutMinutes } = require("../lib/restoreDrill") as typeof import("../lib/restoreDrill");
+    const { drillTimeoutMinutes } = require("../tools/restoreDrill") as typeof import("../tools/restoreDrill");
     const drill = load("restore-drill.yml");
     expect(drill.on.schedule).toHaveLength(1);
     expect(drill.concurrency).toEqual({ group: "restore-drill", "cancel-in-progress": false });
@@ -233,8 +233,8 @@ describe("workflow hygiene", () => {
     for (const step of steps) if (step.run) expect(step.run).not.toContain("${{");
   });
 
-  it("pin every action by the commit of a release on Node 24, its version beside it (data/ci-supply-chain.json)", () => {
-    const pins = (JSON.parse(fs.readFileSync(path.join(root, "data", "ci-supply-chain.json"), "utf8")) as { actions: { action: string; version: string; sha: string; runsUsing: string }[] }).actions;
+  it("pin every action by the commit of a release on Node 24, its version beside it (tools/data/ci-supply-chain.json)", () => {
+    const pins = (JSON.parse(fs.readFileSync(path.join(root, "tools", "data", "ci-supply-chain.json"), "utf8")) as { actions: { action: string; version: string; sha: string; runsUsing: string }[] }).actions;
     const texts = [...workflowFiles.map((f) => path.join(workflowsDir, f)), path.join(root, ".github/actions/setup/action.yml")].map((f) => fs.readFileSync(f, "utf8"));
     const used = texts.flatMap((text) => [...text.matchAll(/^\s*(?:- )?uses: (.+)$/gm)].map((m) => m[1].trim())).filter((uses) => !uses.startsWith("./"));
     expect(used.length).toBeGreaterThan(10);
@@ -253,8 +253,8 @@ describe("workflow hygiene", () => {
     for (const dir of [".", "policy"]) expect(fs.readFileSync(path.join(root, dir, ".npmrc"), "utf8")).toMatch(/^ignore-scripts=true$/m);
   });
 
-  it("document every repository variable they read", () => {
-    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+  it("document every repository variable they read (docs/ci.md)", () => {
+    const readme = fs.readFileSync(path.join(root, "docs", "ci.md"), "utf8");
     const text = [...workflowFiles.map((f) => fs.readFileSync(path.join(workflowsDir, f), "utf8"))].join("\n");
     const variables = [...new Set([...text.matchAll(/vars\.([A-Z0-9_]+)/g)].map((m) => m[1]))];
     for (const variable of variables) expect([variable, readme.includes(`\`${variable}\``)]).toEqual([variable, true]);
@@ -278,13 +278,13 @@ describe("the setup action", () => {
 });
 
 describe("the Pulumi CLI version", () => {
-  const { atLeast, minimumPulumiCli } = require("../lib/pulumiCli") as typeof import("../lib/pulumiCli");
+  const { atLeast, minimumPulumiCli } = require("../tools/pulumiCli") as typeof import("../tools/pulumiCli");
 
   it("is declared once, in Pulumi.yaml, and CI installs at least that version, checked against its pinned and published SHA-256", () => {
     const minimum = minimumPulumiCli(root);
     // 3.203.0: `config set-all --json` (stack:test's setAllConfigJson); type: object needs 3.187.0.
     expect(minimum).toBe("3.203.0");
-    const cli = JSON.parse(fs.readFileSync(path.join(root, "data", "ci-supply-chain.json"), "utf8")).pulumiCli;
+    const cli = JSON.parse(fs.readFileSync(path.join(root, "tools", "data", "ci-supply-chain.json"), "utf8")).pulumiCli;
     expect(atLeast(cli.version, minimum)).toBe(true);
     expect(cli.archive).toBe(`https://get.pulumi.com/releases/sdk/pulumi-v${cli.version}-linux-x64.tar.gz`);
     expect(cli.checksums).toBe(`https://get.pulumi.com/releases/sdk/pulumi-${cli.version}-checksums.txt`);

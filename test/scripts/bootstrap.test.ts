@@ -210,8 +210,8 @@ describe("scripts/bootstrap-ci.sh", () => {
     expect(devStateWriters.map((c) => arg(c, "--member"))).toEqual([`serviceAccount:${identities[2]}`]);
   });
 
-  it("matches the identity table in the README", () => {
-    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+  it("matches the identity table in docs/ci.md", () => {
+    const readme = fs.readFileSync(path.join(root, "docs", "ci.md"), "utf8");
     const table = /<!-- identities: test\/scripts\/bootstrap\.test\.ts -->\n([\s\S]*?)\n<!-- \/identities -->/.exec(readme)?.[1];
     const rows = identities.map((email) => {
       const grants = reach(email).join("; ").replace(deployRoles(email.includes("prod-proj") ? "<prod>" : email.includes("pull-requests") ? "<test>" : "<dev>").join("; "), `the deploy roles on ${email.includes("prod-proj") ? "<prod>" : email.includes("pull-requests") ? "<test>" : "<dev>"}`);
