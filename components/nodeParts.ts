@@ -16,6 +16,7 @@ import { scheduledUpgrades } from "../lib/clientCurrency";
 import { composeFiles, renderCompose, renderUpgrades } from "../lib/render/compose";
 import { renderGethToml } from "../lib/render/gethToml";
 import { renderOpsAgentConfig } from "../lib/render/opsAgent";
+import { renderDashboardFiles } from "../lib/render/grafanaDashboards";
 import { renderGrafanaDatasources, renderPrometheusYml } from "../lib/render/prometheus";
 
 /** Ubuntu LTS: Shielded VM capable, with the guest agent that runs startup and shutdown scripts. */
@@ -139,6 +140,7 @@ export function nodeMetadata(
         [composeFiles.gethToml]: renderGethToml({ gethCache: args.node.gethCache, maxPeers: args.node.maxPeers }),
         [composeFiles.prometheus]: renderPrometheusYml(args.services),
         [composeFiles.grafanaDatasources]: renderGrafanaDatasources(),
+        ...renderDashboardFiles(),
         [composeFiles.env]: env,
         [composeFiles.health]: bootScripts.health,
         [composeFiles.upgrades]: renderUpgrades(scheduledUpgrades(args.node.network)),

@@ -78,7 +78,7 @@ function writeFiles(files: Record<string, string>): string {
   return dir;
 }
 
-const bootFiles = [".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "health.py", "ops-agent.yaml", "prometheus.yml", "shutdown.sh", "startup.sh", "upgrades.json"];
+const bootFiles = [".env", "docker-compose.yml", "geth.toml", "grafana-dashboard-consensus.json", "grafana-dashboard-execution.json", "grafana-dashboard-node.json", "grafana-dashboards.yml", "grafana-datasources.yml", "health.py", "ops-agent.yaml", "prometheus.yml", "shutdown.sh", "startup.sh", "upgrades.json"];
 
 // dev runs one host; prod's preset a group of nodes, from a template: the same files.
 describe.each([
@@ -94,7 +94,7 @@ describe.each([
     runs = {
       shellcheck: started(tool("shellcheck", ["--shell=bash", "startup.sh", "shutdown.sh"], vmDir)),
       compose: started(compose(["--project-name", composeProjectName, "-f", "docker-compose.yml", "config", "--quiet"], vmDir)),
-      yamllint: started(tool("yamllint", ["--strict", "-c", path.join(root, ".yamllint.yaml"), "docker-compose.yml", "prometheus.yml", "grafana-datasources.yml", "ops-agent.yaml"], vmDir)),
+      yamllint: started(tool("yamllint", ["--strict", "-c", path.join(root, ".yamllint.yaml"), "docker-compose.yml", "prometheus.yml", "grafana-datasources.yml", "grafana-dashboards.yml", "ops-agent.yaml"], vmDir)),
     };
   });
 

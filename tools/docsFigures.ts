@@ -1,6 +1,6 @@
 /**
  * The figures the docs quote from the plans of the committed stack files (quotas, cost,
- * resource counts), as Markdown blocks between markers:
+ * resource counts) and the dashboards the nodes provision, as Markdown blocks between markers:
  *
  *   <!-- figures:quotas -->  ...  <!-- /figures:quotas -->
  *
@@ -10,6 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseEngineConfig } from "../lib/config";
+import { nodeDashboards } from "../lib/render/grafanaDashboards";
 import { estimateMonthlyCost } from "./cost";
 import { loadProgram, Plan, projectRoot, runProgram } from "./plan/run";
 import { quotaNeeds } from "./plan/quotas";
@@ -58,6 +59,11 @@ export async function figureBlocks(): Promise<Record<string, string>> {
     cost: `${table(["item", ...columns], costRows)}\n\nRegion ${region}, prices of the catalog in \`tools/data/prices.json\`.`,
     quotas: table(["quota (where)", ...quotedStacks], quotaRows),
     resources: table(["", ...quotedStacks], resourceRows),
+    dashboards: [
+      "| Grafana dashboard (folder DEFIMON) | what it answers | panels |",
+      "|---|---|---|",
+      ...nodeDashboards.map((dashboard) => `| ${dashboard.title} | ${dashboard.answers} | ${dashboard.panels.map((panel) => panel.title.toLowerCase()).join("; ")} |`),
+    ].join("\n"),
   };
 }
 

@@ -1,3 +1,4 @@
+import { dashboardFile, dashboardProviderFile, dashboardsPath, nodeDashboards } from "./grafanaDashboards";
 import { stringify } from "yaml";
 import { composeNetwork, dataDirectories, hostLayout, nodeAddresses, ports } from "../hostLayout";
 import type { HealthUpgrade } from "../clientCurrency";
@@ -176,6 +177,9 @@ export function composeProject(input: ComposeInput) {
       volumes: [
         `${dataPath("grafana")}:/var/lib/grafana`,
         `./${composeFiles.grafanaDatasources}:/etc/grafana/provisioning/datasources/defimon.yml:ro`,
+        // The node's dashboards (lib/render/grafanaDashboards.ts): the provider and each dashboard, read-only.
+        `./${dashboardProviderFile}:/etc/grafana/provisioning/dashboards/defimon.yml:ro`,
+        ...nodeDashboards.map((dashboard) => `./${dashboardFile(dashboard.uid)}:${dashboardsPath}/${dashboard.uid}.json:ro`),
         secretsMount("grafana"),
       ],
       ports: [publish(ports.grafana, "tcp", ports.grafanaHost)],

@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { ports } from "../hostLayout";
+import { prometheusDatasourceUid } from "./grafanaDashboards";
 
 export interface ScrapeTarget {
   job: string;
@@ -37,6 +38,7 @@ export function renderPrometheusYml(services: Record<string, { port?: number }>)
 export function renderGrafanaDatasources(): string {
   return `---\n${stringify({
     apiVersion: 1,
-    datasources: [{ name: "Prometheus", type: "prometheus", access: "proxy", url: `http://prometheus:${ports.prometheus}`, isDefault: true }],
+    // The uid the provisioned dashboards name (lib/render/grafanaDashboards.ts).
+    datasources: [{ name: "Prometheus", uid: prometheusDatasourceUid, type: "prometheus", access: "proxy", url: `http://prometheus:${ports.prometheus}`, isDefault: true }],
   })}`;
 }

@@ -88,7 +88,7 @@ describe("GethHost", () => {
     expect(vm(plan).inputs).not.toHaveProperty("metadataStartupScript");
     expect(metadata(plan)["startup-script"]).toMatch(/^#!\/usr\/bin\/env bash/);
     expect(metadata(plan)["shutdown-script"]).toBe(bootScripts.shutdown);
-    expect(Object.keys(filesFromMetadata(metadata(plan))).sort()).toEqual([".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "health.py", "ops-agent.yaml", "prometheus.yml", "upgrades.json"]);
+    expect(Object.keys(filesFromMetadata(metadata(plan))).sort()).toEqual([".env", "docker-compose.yml", "geth.toml", "grafana-dashboard-consensus.json", "grafana-dashboard-execution.json", "grafana-dashboard-node.json", "grafana-dashboards.yml", "grafana-datasources.yml", "health.py", "ops-agent.yaml", "prometheus.yml", "upgrades.json"]);
     expect(metadata(plan)["defimon-secrets"]).toBe("defimon-test-geth-jwt geth jwt.hex 0400 0:0\n");
   });
 

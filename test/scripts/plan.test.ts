@@ -117,7 +117,8 @@ describe("npm run plan", () => {
     expect(parseDotenv(fs.readFileSync(path.join(files, ".env"), "utf8")).EVENT_STREAM_BATCH_SIZE).toBe("500");
     // prod's nodes boot from the group's template.
     expect(fs.readdirSync(path.join(files, "defimon-node-template")).sort()).toEqual([
-      ".env", "docker-compose.yml", "geth.toml", "grafana-datasources.yml", "health.py", "ops-agent.yaml", "prometheus.yml", "shutdown.sh", "startup.sh", "upgrades.json",
+      ".env", "docker-compose.yml", "geth.toml", "grafana-dashboard-consensus.json", "grafana-dashboard-execution.json", "grafana-dashboard-node.json", "grafana-dashboards.yml",
+      "grafana-datasources.yml", "health.py", "ops-agent.yaml", "prometheus.yml", "shutdown.sh", "startup.sh", "upgrades.json",
     ]);
     expect(fs.readFileSync(path.join(files, "defimon-node-template", "startup.sh"), "utf8")).toBe(fs.readFileSync(path.join(root, "boot", "startup.sh"), "utf8"));
   });

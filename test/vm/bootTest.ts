@@ -111,9 +111,11 @@ async function groupA(vm: Vm, stack: TestStack, dir: string): Promise<void> {
   expect(p1, JSON.stringify(running(first)) === JSON.stringify(allContainers), `running: ${running(first).join(", ")}`);
   secretsAreFiles(p1, first);
   for (const read of ["geth secret-ok:0:64", "lighthouse secret-ok:0:64", "grafana secret-ok:472:"]) expect(p1, first.events.some((event) => event.startsWith(read)), `no event "${read}" (secret read as the container's user)`);
+  // Grafana's provisioning: the provider and the node's three dashboards, each read as Grafana's user.
+  expect(p1, first.events.some((event) => event.startsWith("grafana dashboards-ok:472:4 ")), `Grafana's dashboards: ${first.events.filter((event) => event.startsWith("grafana dashboard")).join(", ") || "no event"}`);
   expect(p1, first.standinLog.some((line) => line.includes("registry europe-west1-docker.pkg.dev/defimon-test/defimon/indexer: manifest")), "the Artifact Registry image was not pulled (credential helper)");
   expect(p1, first.startupLog.some((line) => line.includes("Ops Agent setup failed")), "the Ops Agent's failure was not logged");
-  check(1, "first boot on a blank data disk: formatted once, mounted by UUID, every container running, secrets owned by each container's user", p1);
+  check(1, "first boot on a blank data disk: formatted once, mounted by UUID, every container running, secrets owned by each container's user, Grafana's dashboards provisioned", p1);
 
   const p4: string[] = [];
   const released = uptimeOf(first.standinLog, "released the package manager's locks");

@@ -46,6 +46,14 @@ case "$ROLE" in
     EVENTS=/var/lib/grafana/standin-events.log
     # Grafana reads GF_*__FILE into the variable at start; no file, no password.
     need_secret "$GF_SECURITY_ADMIN_PASSWORD__FILE"
+    # As Grafana's file provisioning reads them, as its user: the provider, then each
+    # dashboard in the folder the provider names (lib/render/grafanaDashboards.ts).
+    count=0
+    for file in /etc/grafana/provisioning/dashboards/*.yml /etc/grafana/dashboards/defimon/*.json; do
+      if [ ! -f "$file" ] || [ ! -s "$file" ] || ! cat "$file" >/dev/null 2>&1; then event "dashboard-unreadable:$file"; exit 1; fi
+      count=$((count + 1))
+    done
+    event "dashboards-ok:$(id -u):$count"
     mkdir -p /tmp/www/api && echo '{"database":"ok"}' >/tmp/www/api/health
     httpd -p 3000 -h /tmp/www
     ;;
