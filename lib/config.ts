@@ -169,7 +169,7 @@ const consumerFields = z.strictObject({
  * Consumers and publishers get a service account dfm-<name>-<stack>, cut with a hash of the
  * stack name when long: IAM takes 6 to 30 characters, so the name takes at most 17.
  */
-export const identityNameLength = 17;
+const identityNameLength = 17;
 const identityName = serviceName.refine((name) => name.length <= identityNameLength, {
   error: `at most ${identityNameLength} characters: its service account ID, dfm-<name>-<stack>, must fit IAM's 30`,
 });
@@ -639,7 +639,6 @@ function valueAt(root: unknown, path: PropertyKey[]): unknown {
   return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as any)[key] : undefined), root);
 }
 
-const describeValue = quoted;
 
 /** `defimon:pubsub.ackDeadlineSeconds`, `defimon:labels["Team"]`. */
 function keyName(path: PropertyKey[]): string {
@@ -657,22 +656,22 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
       const [section, ...rest] = key.split(".");
       if (issue.path.length === 0 && rest.length && configKeys.includes(section)) {
         // What `pulumi config set --path` reads as a path is one flat key in a stack file.
-        return `${keyName(path)} = ${describeValue(valueAt(input, path))}: a dotted name is one flat key in a stack file; nest it under ${configNamespace}:${section} (pulumi config set --path '${configNamespace}:${key}' <value> writes it so)`;
+        return `${keyName(path)} = ${quoted(valueAt(input, path))}: a dotted name is one flat key in a stack file; nest it under ${configNamespace}:${section} (pulumi config set --path '${configNamespace}:${key}' <value> writes it so)`;
       }
       const allowed = known.length ? `; known keys: ${known.join(", ")}` : "";
-      return `${keyName(path)} = ${describeValue(valueAt(input, path))}: unknown key${allowed}`;
+      return `${keyName(path)} = ${quoted(valueAt(input, path))}: unknown key${allowed}`;
     });
   }
   if (issue.code === "invalid_key") {
     // The path ends with the offending key itself.
     const key = issue.path[issue.path.length - 1];
-    return [`${keyName(issue.path.slice(0, -1))} has key ${describeValue(key)}: ${issue.issues[0]?.message ?? issue.message}`];
+    return [`${keyName(issue.path.slice(0, -1))} has key ${quoted(key)}: ${issue.issues[0]?.message ?? issue.message}`];
   }
   // Rules on resolved values (preset plus overrides) report the value they judged.
   const value = valueAt(input, issue.path) ?? (issue as { input?: unknown }).input;
   // yaml.v3 reads an unquoted date as a time, which Pulumi stores as Go prints it.
   const date = typeof value === "string" && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)? [+-]\d{4} \S+$/.test(value) ? "; YAML read an unquoted date as a time (Pulumi stores it so): quote it" : "";
-  return [`${keyName(issue.path)} = ${describeValue(value)}: ${issue.message}${date}`];
+  return [`${keyName(issue.path)} = ${quoted(value)}: ${issue.message}${date}`];
 }
 
 /** The provider's location settings the stack depends on (`gcp:region`, `gcp:zone`). */
@@ -689,17 +688,17 @@ const regionList = `one of the ${offeredRegions.length} regions in data/gce-cata
  */
 function resolveLocation(nodeZone: string | undefined, provider: ProviderLocation): { region: string; zone: string } | string {
   if (provider.region !== undefined && !isOfferedRegion(provider.region)) {
-    return `gcp:region = ${describeValue(provider.region)}: ${regionList}`;
+    return `gcp:region = ${quoted(provider.region)}: ${regionList}`;
   }
   const zoneKey = nodeZone !== undefined ? "defimon:node.zone" : "gcp:zone";
   const zone = nodeZone ?? provider.zone ?? (provider.region ? zonesOf(provider.region)[0] : undefined);
   if (!zone) return "gcp:region = (not set): a region such as europe-west1 (or set defimon:node.zone)";
   const region = regionOfZone(zone);
   if (provider.region && provider.region !== region) {
-    return `${zoneKey} = ${describeValue(zone)}: must lie in gcp:region ${provider.region} (${zonesOf(provider.region).join(", ")})`;
+    return `${zoneKey} = ${quoted(zone)}: must lie in gcp:region ${provider.region} (${zonesOf(provider.region).join(", ")})`;
   }
-  if (!isOfferedRegion(region)) return `${zoneKey} = ${describeValue(zone)}: its region ${region} is not ${regionList}`;
-  if (!zonesOf(region).includes(zone)) return `${zoneKey} = ${describeValue(zone)}: no such zone; ${region} has ${zonesOf(region).join(", ")}`;
+  if (!isOfferedRegion(region)) return `${zoneKey} = ${quoted(zone)}: its region ${region} is not ${regionList}`;
+  if (!zonesOf(region).includes(zone)) return `${zoneKey} = ${quoted(zone)}: no such zone; ${region} has ${zonesOf(region).join(", ")}`;
   return { region, zone };
 }
 
@@ -711,7 +710,7 @@ type ParsedConfig = z.output<typeof stackConfigSchema>;
  */
 function hostProblems(node: ParsedConfig["node"], region: string): string[] {
   const problems: string[] = [];
-  const key = (field: string, value: unknown) => `defimon:node.${field} = ${describeValue(value)}`;
+  const key = (field: string, value: unknown) => `defimon:node.${field} = ${quoted(value)}`;
   const shape = machineTypeIn(region, node.machineType);
   if (typeof shape === "string") return [`${key("machineType", node.machineType)}: ${shape}`];
   const needed = requiredMemoryMb(node.network, node.gethCache);
@@ -839,12 +838,12 @@ export function parseEngineConfig(all: Record<string, string>): StackConfig {
   for (const key of Object.keys(all).sort()) {
     const namespace = key.includes(":") ? key.split(":")[0] : "";
     if (!configNamespaces.includes(namespace)) {
-      lines.push(`${key} = ${describeValue(engineValue(all[key]))}: unknown namespace "${namespace}"; config keys are ${configNamespaces.map((ns) => `${ns}:...`).join(", ")}`);
+      lines.push(`${key} = ${quoted(engineValue(all[key]))}: unknown namespace "${namespace}"; config keys are ${configNamespaces.map((ns) => `${ns}:...`).join(", ")}`);
     }
   }
   const project = all["gcp:project"];
   if (project === undefined) lines.push("gcp:project = (not set): the Google Cloud project ID to deploy to (6 to 30 lowercase letters, digits and -)");
-  else if (!projectIdPattern.test(project)) lines.push(`gcp:project = ${describeValue(project)}: a project ID: 6 to 30 lowercase letters, digits and -, starting with a letter, not ending with -`);
+  else if (!projectIdPattern.test(project)) lines.push(`gcp:project = ${quoted(project)}: a project ID: 6 to 30 lowercase letters, digits and -, starting with a letter, not ending with -`);
   try {
     const config = parseStackConfig(namespaceValues(all), { region: all["gcp:region"], zone: all["gcp:zone"] });
     if (!lines.length) return config;

@@ -22,10 +22,13 @@ export function stackSlug(stack: string, maxLength = 63): string {
  * which stack made a resource.
  */
 /** The labels the stack sets itself, over any of defimon:labels. */
-export const stackLabelKeys = ["managed-by", "pulumi-stack"];
+function stackLabels(stack: string): Record<string, string> {
+  return { "managed-by": "pulumi", "pulumi-stack": stackSlug(stack) };
+}
+export const stackLabelKeys = Object.keys(stackLabels(""));
 
 export function resourceLabels(configLabels: Record<string, string>, stack: string): Record<string, string> {
-  return { ...configLabels, "managed-by": "pulumi", "pulumi-stack": stackSlug(stack) };
+  return { ...configLabels, ...stackLabels(stack) };
 }
 
 /**

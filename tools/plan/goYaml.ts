@@ -113,18 +113,34 @@ export function decodeYamlBytes(bytes: Uint8Array): string {
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    // Where: the first byte that does not start or continue a valid sequence.
-    let offset = 0;
-    for (let length = 1; length <= bytes.length; length += 1) {
-      try {
-        new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, length));
-        offset = length;
-      } catch {
-        if (length - offset > 4) break;
-      }
-    }
-    throw new YamlProblem(`not UTF-8 (byte ${offset + 1}); Pulumi reads YAML as UTF-8, or UTF-16 with a byte-order mark`);
+    throw new YamlProblem(`not UTF-8 (byte ${firstInvalidSequence(bytes) + 1}); Pulumi reads YAML as UTF-8, or UTF-16 with a byte-order mark`);
   }
+}
+
+/**
+ * Where the first byte sequence that is not UTF-8 starts (0-based), in O(n log n): a
+ * streaming decode accepts an unfinished sequence at the end, so prefixes stay valid up
+ * to the first bad byte; the sequence that byte breaks starts at most 3 bytes before it.
+ */
+function firstInvalidSequence(bytes: Uint8Array): number {
+  const decodes = (length: number, stream: boolean) => {
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, length), { stream });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let low = 0;
+  let high = bytes.length;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (decodes(middle, true)) low = middle;
+    else high = middle - 1;
+  }
+  let start = low;
+  while (start > Math.max(0, low - 3) && !decodes(start, false)) start -= 1;
+  return start;
 }
 
 /** yaml.v3's control-character rule (readerc.go): what YAML may hold besides tab, LF and CR. */
@@ -173,10 +189,11 @@ export function parseGoYaml(text: string): GoYamlDocument {
   const problem = first.errors[0] ?? first.warnings[0];
   if (problem) {
     const at = problem.linePos?.[0];
+    const tag = /tag:yaml\.org,2002:(\w+)/.exec(problem.message)?.[1];
     const message = /Maximum call stack/.test(problem.message)
       ? "nested too deep for this reader (no defimon: key nests more than 4 levels)"
       : /Unresolved tag/.test(problem.message)
-        ? `the tag ${/tag:yaml\.org,2002:(\w+)/.exec(problem.message)?.[1] ? `!!${/tag:yaml\.org,2002:(\w+)/.exec(problem.message)![1]}` : "given"} is not read here; write the value without a tag`
+        ? `the tag ${tag ? `!!${tag}` : "given"} is not read here; write the value without a tag`
         : problem.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
     throw new YamlProblem(message, at?.line, at?.col);
   }
@@ -187,7 +204,8 @@ export function parseGoYaml(text: string): GoYamlDocument {
   try {
     value = first.toJS({ maxAliasCount: -1 });
   } catch (error) {
-    if (error instanceof ReferenceError || error instanceof RangeError) throw new YamlProblem(/alias/i.test(error.message) ? "aliases expand too far (an alias bomb); refused, as yaml.v3 refuses excessive aliasing" : "nested too deep for this reader");
+    // Aliasing was bounded above (checkAliasing); what is left is depth.
+    if (error instanceof RangeError) throw new YamlProblem("nested too deep for this reader");
     throw new YamlProblem((error as Error).message.split("\n")[0]);
   }
   return { value, ignoredDocuments: all.length - 1 };

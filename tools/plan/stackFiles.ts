@@ -98,6 +98,12 @@ function withoutSecureValues(value: unknown): { value: unknown; secret: boolean 
   return { value, secret: false };
 }
 
+/** Whether a value holds a NaN or an infinity anywhere (yaml.v3 reads .nan and .inf). */
+function holdsNonFinite(value: unknown): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  return value !== null && typeof value === "object" && Object.values(value).some(holdsNonFinite);
+}
+
 function qualify(key: string, project: string): string {
   return key.includes(":") ? key : `${project}:${key}`;
 }
@@ -226,9 +232,10 @@ export function readStackConfigFiles(projectDir: string, stack: string): StackCo
       valueProblems.push(`${key} is a secure value: the offline plan cannot decrypt it, and the stack reads ${key.split(":")[0]}: keys as plain settings; set it in the clear (pulumi config set ${key} <value>, without --secret)`);
     }
     // Go's JSON, which Pulumi stores config objects and numbers in, has no NaN or infinity.
-    const nonFinite = JSON.stringify(raw, (_k, inner) => (typeof inner === "number" && !Number.isFinite(inner) ? "\u0000" : inner)).includes("\\u0000");
-    if (nonFinite) reported.push(key);
-    if (nonFinite) valueProblems.push(`${key}: holds .inf or .nan, which Pulumi cannot store (JSON has no such number); quote it if it is text`);
+    if (holdsNonFinite(raw)) {
+      reported.push(key);
+      valueProblems.push(`${key}: holds .inf or .nan, which Pulumi cannot store (JSON has no such number); quote it if it is text`);
+    }
   }
   const files = { project, stack, config, secretKeys, ...(warnings.length ? { warnings } : {}) };
   const problems = [...cliProblems, ...valueProblems];
